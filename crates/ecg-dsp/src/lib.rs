@@ -1,0 +1,1 @@
+//! ecg-dsp: see the crate description and docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! ecg-labels: see the crate description and docs/ARCHITECTURE.md.

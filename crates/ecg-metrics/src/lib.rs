@@ -1,0 +1,1 @@
+//! ecg-metrics: see the crate description and docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! ecg-nn: see the crate description and docs/ARCHITECTURE.md.

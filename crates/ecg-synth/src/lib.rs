@@ -1,0 +1,1 @@
+//! ecg-synth: see the crate description and docs/ARCHITECTURE.md.

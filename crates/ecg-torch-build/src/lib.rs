@@ -1,0 +1,49 @@
+//! Build-script helper shared by every package that links `tch`.
+//!
+//! Call [`link_libtorch`] from the package's `build.rs`. It
+//! - finds libtorch's `lib` folder (from `LIBTORCH`, which `.cargo/config.toml` points at
+//!   the venv's torch; or `LIBTORCH_LIB`),
+//! - writes an rpath to it into every binary, test and bench of the package, so they run
+//!   without `LD_LIBRARY_PATH`,
+//! - links `libtorch` with `--no-as-needed`, so `libtorch_cuda.so` is loaded and CUDA is
+//!   detected when a GPU is present (with `--as-needed` the linker drops the library,
+//!   because no symbol of it is referenced directly, and CUDA is silently unavailable).
+use std::path::PathBuf;
+
+/// Where libtorch's shared libraries are, as the build sees it.
+pub fn libtorch_lib_dir() -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_LIB");
+    let dir = if let Ok(lib) = std::env::var("LIBTORCH_LIB") {
+        PathBuf::from(lib).join("lib")
+    } else if let Ok(root) = std::env::var("LIBTORCH") {
+        PathBuf::from(root).join("lib")
+    } else {
+        return Err("LIBTORCH is not set: run `cargo xtask setup` (it installs torch==2.11.0 \
+                    into .venv) and build from the workspace, whose .cargo/config.toml sets it"
+            .into());
+    };
+    if !dir.join("libtorch.so").exists() && !dir.join("libtorch.dylib").exists() {
+        return Err(format!(
+            "libtorch not found in {}: run `cargo xtask setup` first",
+            dir.display()
+        ));
+    }
+    // Resolve the `.venv/torch` link so the rpath names the real folder.
+    Ok(dir.canonicalize().unwrap_or(dir))
+}
+
+/// Emit the link arguments. Panics (the only way a build script reports) with a clear
+/// message when libtorch is missing.
+pub fn link_libtorch() {
+    let dir = match libtorch_lib_dir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    println!("cargo:rustc-link-search=native={}", dir.display());
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
+    println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+    println!("cargo:rustc-link-arg=-ltorch");
+    println!("cargo:rustc-link-arg=-Wl,--as-needed");
+    println!("cargo:rustc-env=ECG_LIBTORCH_LIB={}", dir.display());
+}

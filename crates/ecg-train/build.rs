@@ -1,0 +1,3 @@
+fn main() {
+    ecg_torch_build::link_libtorch();
+}

@@ -1,0 +1,1 @@
+//! ecg-train: see the crate description and docs/ARCHITECTURE.md.

@@ -1,0 +1,143 @@
+//! The architecture's dependency invariants, checked from `cargo metadata`:
+//! ecg-io, ecg-dsp, ecg-labels, ecg-metrics and ecg-synth build and test without libtorch,
+//! and xtask depends on neither tch nor polars.
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+
+/// (crate, forbidden dependencies)
+pub const RULES: &[(&str, &[&str])] = &[
+    ("ecg-io", &["tch", "torch-sys"]),
+    ("ecg-dsp", &["tch", "torch-sys"]),
+    ("ecg-labels", &["tch", "torch-sys"]),
+    ("ecg-metrics", &["tch", "torch-sys"]),
+    ("ecg-synth", &["tch", "torch-sys"]),
+    ("xtask", &["tch", "torch-sys", "polars"]),
+];
+
+pub fn check(root: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let meta: Value = serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
+    let violations = violations(&meta)?;
+    if !violations.is_empty() {
+        bail!("dependency invariants broken:\n  {}", violations.join("\n  "));
+    }
+    eprintln!("xtask: dependency invariants hold ({} crates checked)", RULES.len());
+    Ok(())
+}
+
+/// Every (crate → forbidden package) reachable through normal, build or (for the crate
+/// itself) dev dependencies.
+pub fn violations(meta: &Value) -> Result<Vec<String>> {
+    let packages = meta["packages"].as_array().context("metadata: no packages")?;
+    let name_of: HashMap<&str, &str> = packages
+        .iter()
+        .filter_map(|p| Some((p["id"].as_str()?, p["name"].as_str()?)))
+        .collect();
+    let nodes = meta["resolve"]["nodes"].as_array().context("metadata: no resolve graph")?;
+    // id -> [(dep id, is_dev_only)]
+    let mut edges: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
+    for n in nodes {
+        let id = n["id"].as_str().unwrap_or_default();
+        let mut v = Vec::new();
+        for d in n["deps"].as_array().into_iter().flatten() {
+            let kinds: Vec<&str> = d["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|k| k["kind"].as_str().unwrap_or("normal"))
+                .collect();
+            let dev_only = !kinds.is_empty() && kinds.iter().all(|k| *k == "dev");
+            v.push((d["pkg"].as_str().unwrap_or_default(), dev_only));
+        }
+        edges.insert(id, v);
+    }
+    let mut found = Vec::new();
+    for (krate, forbidden) in RULES {
+        let Some(start) = name_of.iter().find(|(_, n)| *n == krate).map(|(id, _)| *id) else {
+            bail!("crate {krate} is not in the workspace");
+        };
+        let mut seen = HashSet::new();
+        let mut stack = vec![(start, true)];
+        while let Some((id, is_root)) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            for (dep, dev_only) in edges.get(id).into_iter().flatten() {
+                if *dev_only && !is_root {
+                    continue;
+                }
+                let name = name_of.get(dep).copied().unwrap_or_default();
+                if forbidden.contains(&name) {
+                    found.push(format!("{krate} depends on {name} (via {})", name_of.get(id).copied().unwrap_or(id)));
+                }
+                stack.push((dep, false));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta(edges: &[(&str, &str, &str)], names: &[&str]) -> Value {
+        let packages: Vec<Value> = names.iter().map(|n| json!({"id": n, "name": n})).collect();
+        let nodes: Vec<Value> = names
+            .iter()
+            .map(|n| {
+                let deps: Vec<Value> = edges
+                    .iter()
+                    .filter(|(a, _, _)| a == n)
+                    .map(|(_, b, k)| json!({"pkg": b, "dep_kinds": [{"kind": if *k == "normal" { Value::Null } else { json!(k) }}]}))
+                    .collect();
+                json!({"id": n, "deps": deps})
+            })
+            .collect();
+        json!({"packages": packages, "resolve": {"nodes": nodes}})
+    }
+
+    const ALL: &[&str] = &["ecg-io", "ecg-dsp", "ecg-labels", "ecg-metrics", "ecg-synth", "xtask", "tch", "torch-sys", "polars", "mid"];
+
+    #[test]
+    fn transitive_tch_is_found() {
+        let m = meta(&[("ecg-io", "mid", "normal"), ("mid", "tch", "normal"), ("tch", "torch-sys", "normal")], ALL);
+        let v = violations(&m).unwrap();
+        assert!(v.iter().any(|s| s.starts_with("ecg-io depends on tch")), "{v:?}");
+        assert!(v.iter().any(|s| s.starts_with("ecg-io depends on torch-sys")), "{v:?}");
+    }
+
+    #[test]
+    fn dev_dependency_of_the_crate_counts_but_not_of_its_deps() {
+        let m = meta(&[("ecg-dsp", "tch", "dev"), ("ecg-labels", "mid", "normal"), ("mid", "tch", "dev")], ALL);
+        let v = violations(&m).unwrap();
+        assert!(v.iter().any(|s| s.starts_with("ecg-dsp depends on tch")), "{v:?}");
+        assert!(!v.iter().any(|s| s.starts_with("ecg-labels")), "{v:?}");
+    }
+
+    #[test]
+    fn xtask_must_not_use_polars() {
+        let m = meta(&[("xtask", "polars", "normal")], ALL);
+        assert_eq!(violations(&m).unwrap(), vec!["xtask depends on polars (via xtask)".to_string()]);
+    }
+
+    #[test]
+    fn clean_graph_has_no_violations() {
+        let m = meta(&[("ecg-io", "polars", "normal")], ALL);
+        assert!(violations(&m).unwrap().is_empty());
+    }
+}
