@@ -28,6 +28,8 @@ enum Command {
     #[command(flatten)]
     Io(cmd::io::Cmd),
     #[command(flatten)]
+    Fetch(cmd::fetch::Cmd),
+    #[command(flatten)]
     Labels(cmd::labels::Cmd),
     #[command(flatten)]
     Metrics(cmd::metrics::Cmd),
@@ -49,6 +51,7 @@ fn main() {
         match cli.command {
             Some(Command::Info(c)) => cmd::info::run(c),
             Some(Command::Io(c)) => cmd::io::run(c),
+            Some(Command::Fetch(c)) => cmd::fetch::run(c),
             Some(Command::Labels(c)) => cmd::labels::run(c),
             Some(Command::Metrics(c)) => cmd::metrics::run(c),
             Some(Command::Synth(c)) => cmd::synth::run(c),

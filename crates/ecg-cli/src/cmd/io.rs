@@ -9,8 +9,6 @@ pub enum Cmd {
     /// Not built yet (issue 3).
     Inspect {},
     /// Not built yet (issue 3).
-    Fetch {},
-    /// Not built yet (issue 3).
     Pack {},
 }
 

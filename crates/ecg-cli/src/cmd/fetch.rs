@@ -1,0 +1,13 @@
+//! Placeholder: `ecg fetch` arrives with issue 3.
+use anyhow::{bail, Result};
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Not built yet (issue 3).
+    Fetch {},
+}
+
+pub fn run(cmd: Cmd) -> Result<()> {
+    bail!("{cmd:?}: not built yet (issue 3)")
+}
