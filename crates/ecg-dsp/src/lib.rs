@@ -3,6 +3,7 @@
 //! Code map:
 //! - [`filter`]: Butterworth design as second-order sections (`butter`), causal and
 //!   zero-phase filtering (`sosfilt`, `sosfiltfilt`).
+//! - [`resample`]: rational resampling (`resample_poly`, Kaiser-window `firwin`).
 //! - [`error`]: [`DspError`], the one error type.
 //!
 //! Invariants:
@@ -12,5 +13,7 @@
 
 pub mod error;
 pub mod filter;
+mod numeric;
+pub mod resample;
 
 pub use error::DspError;
