@@ -25,26 +25,39 @@ pub fn check(root: &Path) -> Result<()> {
         .output()
         .context("running cargo metadata")?;
     if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let meta: Value = serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
     let violations = violations(&meta)?;
     if !violations.is_empty() {
-        bail!("dependency invariants broken:\n  {}", violations.join("\n  "));
+        bail!(
+            "dependency invariants broken:\n  {}",
+            violations.join("\n  ")
+        );
     }
-    eprintln!("xtask: dependency invariants hold ({} crates checked)", RULES.len());
+    eprintln!(
+        "xtask: dependency invariants hold ({} crates checked)",
+        RULES.len()
+    );
     Ok(())
 }
 
 /// Every (crate → forbidden package) reachable through normal, build or (for the crate
 /// itself) dev dependencies.
 pub fn violations(meta: &Value) -> Result<Vec<String>> {
-    let packages = meta["packages"].as_array().context("metadata: no packages")?;
+    let packages = meta["packages"]
+        .as_array()
+        .context("metadata: no packages")?;
     let name_of: HashMap<&str, &str> = packages
         .iter()
         .filter_map(|p| Some((p["id"].as_str()?, p["name"].as_str()?)))
         .collect();
-    let nodes = meta["resolve"]["nodes"].as_array().context("metadata: no resolve graph")?;
+    let nodes = meta["resolve"]["nodes"]
+        .as_array()
+        .context("metadata: no resolve graph")?;
     // id -> [(dep id, is_dev_only)]
     let mut edges: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
     for n in nodes {
@@ -79,7 +92,10 @@ pub fn violations(meta: &Value) -> Result<Vec<String>> {
                 }
                 let name = name_of.get(dep).copied().unwrap_or_default();
                 if forbidden.contains(&name) {
-                    found.push(format!("{krate} depends on {name} (via {})", name_of.get(id).copied().unwrap_or(id)));
+                    found.push(format!(
+                        "{krate} depends on {name} (via {})",
+                        name_of.get(id).copied().unwrap_or(id)
+                    ));
                 }
                 stack.push((dep, false));
             }
@@ -111,28 +127,66 @@ mod tests {
         json!({"packages": packages, "resolve": {"nodes": nodes}})
     }
 
-    const ALL: &[&str] = &["ecg-io", "ecg-dsp", "ecg-labels", "ecg-metrics", "ecg-synth", "xtask", "tch", "torch-sys", "polars", "mid"];
+    const ALL: &[&str] = &[
+        "ecg-io",
+        "ecg-dsp",
+        "ecg-labels",
+        "ecg-metrics",
+        "ecg-synth",
+        "xtask",
+        "tch",
+        "torch-sys",
+        "polars",
+        "mid",
+    ];
 
     #[test]
     fn transitive_tch_is_found() {
-        let m = meta(&[("ecg-io", "mid", "normal"), ("mid", "tch", "normal"), ("tch", "torch-sys", "normal")], ALL);
+        let m = meta(
+            &[
+                ("ecg-io", "mid", "normal"),
+                ("mid", "tch", "normal"),
+                ("tch", "torch-sys", "normal"),
+            ],
+            ALL,
+        );
         let v = violations(&m).unwrap();
-        assert!(v.iter().any(|s| s.starts_with("ecg-io depends on tch")), "{v:?}");
-        assert!(v.iter().any(|s| s.starts_with("ecg-io depends on torch-sys")), "{v:?}");
+        assert!(
+            v.iter().any(|s| s.starts_with("ecg-io depends on tch")),
+            "{v:?}"
+        );
+        assert!(
+            v.iter()
+                .any(|s| s.starts_with("ecg-io depends on torch-sys")),
+            "{v:?}"
+        );
     }
 
     #[test]
     fn dev_dependency_of_the_crate_counts_but_not_of_its_deps() {
-        let m = meta(&[("ecg-dsp", "tch", "dev"), ("ecg-labels", "mid", "normal"), ("mid", "tch", "dev")], ALL);
+        let m = meta(
+            &[
+                ("ecg-dsp", "tch", "dev"),
+                ("ecg-labels", "mid", "normal"),
+                ("mid", "tch", "dev"),
+            ],
+            ALL,
+        );
         let v = violations(&m).unwrap();
-        assert!(v.iter().any(|s| s.starts_with("ecg-dsp depends on tch")), "{v:?}");
+        assert!(
+            v.iter().any(|s| s.starts_with("ecg-dsp depends on tch")),
+            "{v:?}"
+        );
         assert!(!v.iter().any(|s| s.starts_with("ecg-labels")), "{v:?}");
     }
 
     #[test]
     fn xtask_must_not_use_polars() {
         let m = meta(&[("xtask", "polars", "normal")], ALL);
-        assert_eq!(violations(&m).unwrap(), vec!["xtask depends on polars (via xtask)".to_string()]);
+        assert_eq!(
+            violations(&m).unwrap(),
+            vec!["xtask depends on polars (via xtask)".to_string()]
+        );
     }
 
     #[test]

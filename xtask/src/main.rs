@@ -1,11 +1,8 @@
 //! `cargo xtask`: orchestration only. It runs `cargo`, the `ecg` binary and the Python
 //! venv; it links neither tch nor polars (checked by `cargo xtask check-deps`).
-use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
-mod deps;
-mod setup;
+use anyhow::{bail, Result};
+use xtask::{deps, setup};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [args]
@@ -30,14 +27,17 @@ fn run() -> Result<()> {
         eprint!("{USAGE}");
         bail!("no command given");
     };
-    let root = workspace_root();
+    let root = xtask::workspace_root();
     match cmd.as_str() {
         "setup" => setup::ensure(&root).map(|_| ()),
         "check-deps" => deps::check(&root),
         "test" => {
             setup::ensure(&root)?;
             deps::check(&root)?;
-            cargo(&root, &[&["test", "--workspace"], &str_refs(&args[1..])[..]].concat())
+            xtask::cargo(
+                &root,
+                &[&["test", "--workspace"], &str_refs(&args[1..])[..]].concat(),
+            )
         }
         "reproduce" => {
             setup::ensure(&root)?;
@@ -60,26 +60,4 @@ fn run() -> Result<()> {
 
 fn str_refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-/// The workspace root: xtask lives one folder below it.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// Run cargo in the workspace root; fail with the command line if it fails.
-pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("running {cargo} {}", args.join(" ")))?;
-    if !status.success() {
-        bail!("`cargo {}` failed ({status})", args.join(" "));
-    }
-    Ok(())
 }

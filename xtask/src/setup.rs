@@ -39,7 +39,10 @@ pub fn ensure(root: &Path) -> Result<PathBuf> {
             match installed_torch(&venv) {
                 Some((dir, v)) if v.split('+').next() == Some(TORCH_VERSION) => dir,
                 Some((_, v)) => bail!("pip installed torch {v}, expected {TORCH_VERSION}"),
-                None => bail!("pip reported success but torch is not in {}", venv.display()),
+                None => bail!(
+                    "pip reported success but torch is not in {}",
+                    venv.display()
+                ),
             }
         }
     };
@@ -67,9 +70,12 @@ fn installed_torch(venv: &Path) -> Option<(PathBuf, String)> {
     let lib = venv.join("lib");
     for entry in std::fs::read_dir(&lib).ok()?.flatten() {
         let dir = entry.path().join("site-packages").join("torch");
-        let Ok(text) = std::fs::read_to_string(dir.join("version.py")) else { continue };
+        let Ok(text) = std::fs::read_to_string(dir.join("version.py")) else {
+            continue;
+        };
         let version = text.lines().find_map(|l| {
-            l.strip_prefix("__version__ = ").map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+            l.strip_prefix("__version__ = ")
+                .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
         })?;
         if dir.join("lib").exists() {
             return Some((dir, version));
@@ -93,7 +99,14 @@ fn install_torch(python: &Path) -> Result<()> {
     }
     eprintln!("xtask: installing torch=={TORCH_VERSION} from PyPI (about 4.6 GB; a few minutes)");
     let status = Command::new(python)
-        .args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+        ])
         .arg(format!("torch=={TORCH_VERSION}"))
         .status()
         .context("running pip install torch")?;
@@ -106,7 +119,10 @@ fn install_torch(python: &Path) -> Result<()> {
 /// `.venv/torch` -> `lib/pythonX.Y/site-packages/torch` (relative link).
 fn link_torch(venv: &Path, torch_dir: &Path) -> Result<()> {
     let link = venv.join("torch");
-    let target = torch_dir.strip_prefix(venv).unwrap_or(torch_dir).to_path_buf();
+    let target = torch_dir
+        .strip_prefix(venv)
+        .unwrap_or(torch_dir)
+        .to_path_buf();
     if let Ok(existing) = std::fs::read_link(&link) {
         if existing == target {
             return Ok(());
