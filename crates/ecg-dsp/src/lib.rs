@@ -4,6 +4,9 @@
 //! - [`filter`]: Butterworth design as second-order sections (`butter`), causal and
 //!   zero-phase filtering (`sosfilt`, `sosfiltfilt`).
 //! - [`resample`]: rational resampling (`resample_poly`, Kaiser-window `firwin`).
+//! - [`standardize`]: global / per-lead z-score, fit on training data → [`standardize::Standardizer`].
+//! - [`window`]: crops, pad, random crops, benchmark sliding windows, max/mean aggregation.
+//! - [`augment`]: seeded noise, amplitude scaling, baseline wander, time-out, random resized crop.
 //! - [`error`]: [`DspError`], the one error type.
 //!
 //! Invariants:
@@ -11,9 +14,12 @@
 //! - Public functions take and return f32; all arithmetic is f64.
 //! - Nothing panics on data: NaN/inf samples, too-short signals, bad parameters → [`DspError`].
 
+pub mod augment;
 pub mod error;
 pub mod filter;
 mod numeric;
 pub mod resample;
+pub mod standardize;
+pub mod window;
 
 pub use error::DspError;

@@ -17,7 +17,7 @@ pub(crate) fn zpk2sos(z: &[C], p: &[C], k: f64) -> Vec<[f64; 6]> {
     let (np0, nz0) = (p.len(), z.len());
     p.extend(std::iter::repeat_n(zero, nz0.saturating_sub(np0)));
     z.extend(std::iter::repeat_n(zero, np0.saturating_sub(nz0)));
-    let n_sections = (p.len().max(z.len()) + 1) / 2;
+    let n_sections = p.len().max(z.len()).div_ceil(2);
     if p.len() % 2 == 1 {
         p.push(zero);
         z.push(zero);
