@@ -39,6 +39,8 @@ enum Command {
     Model(cmd::model::Cmd),
     #[command(flatten)]
     Train(cmd::train::Cmd),
+    #[command(flatten)]
+    Report(cmd::report::Cmd),
 }
 
 fn main() {
@@ -57,6 +59,7 @@ fn main() {
             Some(Command::Synth(c)) => cmd::synth::run(c),
             Some(Command::Model(c)) => cmd::model::run(c),
             Some(Command::Train(c)) => cmd::train::run(c),
+            Some(Command::Report(c)) => cmd::report::run(c),
             None => Ok(()),
         }
     };

@@ -6,5 +6,6 @@ pub mod io;
 pub mod labels;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod synth;
 pub mod train;
