@@ -1,0 +1,192 @@
+//! One label's scores sorted once (descending) and collapsed into tie groups. Everything
+//! rank-based (ROC-AUC, average precision, the F1-optimal threshold) is one pass over the
+//! groups, so each label costs one O(n log n) sort.
+//!
+//! Invariant: inputs were validated (labels 0/1, scores finite); groups are in strictly
+//! decreasing score order and their counts sum to the number of records.
+
+/// Sort order of `(score, label)` pairs: score descending. `total_cmp` keeps -0.0 and 0.0
+/// adjacent, so grouping adjacent equal values is complete.
+pub(crate) fn descending(a: &(f64, u8), b: &(f64, u8)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0)
+}
+
+/// Records sharing one score value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Group {
+    /// The shared score.
+    pub score: f64,
+    /// Positives in the group.
+    pub tp: u64,
+    /// Negatives in the group.
+    pub fp: u64,
+}
+
+/// The tie groups of one label, highest score first.
+#[derive(Debug, Clone)]
+pub(crate) struct Curve {
+    pub groups: Vec<Group>,
+    pub positives: u64,
+    pub negatives: u64,
+}
+
+impl Curve {
+    /// Sorts `(score, label)` pairs and collapses equal scores (`==`, so -0.0 and 0.0 tie).
+    pub fn new(mut pairs: Vec<(f64, u8)>) -> Curve {
+        pairs.sort_unstable_by(descending);
+        Curve::from_sorted(pairs)
+    }
+
+    /// Collapses pairs already sorted by [`descending`].
+    pub fn from_sorted(pairs: Vec<(f64, u8)>) -> Curve {
+        let mut groups: Vec<Group> = Vec::new();
+        let (mut positives, mut negatives) = (0u64, 0u64);
+        for (score, label) in pairs {
+            let (tp, fp) = if label == 1 { (1, 0) } else { (0, 1) };
+            positives += tp;
+            negatives += fp;
+            match groups.last_mut() {
+                Some(g) if g.score == score => {
+                    g.tp += tp;
+                    g.fp += fp;
+                }
+                _ => groups.push(Group { score, tp, fp }),
+            }
+        }
+        Curve {
+            groups,
+            positives,
+            negatives,
+        }
+    }
+
+    /// Builds the curve of one column of a label matrix and a score matrix.
+    pub fn from_column(y: ndarray::ArrayView1<u8>, p: ndarray::ArrayView1<f64>) -> Curve {
+        Curve::new(p.iter().copied().zip(y.iter().copied()).collect())
+    }
+
+    /// ROC-AUC by the rank statistic with ties averaged (each tie group contributes a
+    /// trapezoid), in exact integer arithmetic until the final division.
+    /// `None` when only one class is present.
+    pub fn roc_auc(&self) -> Option<f64> {
+        if self.positives == 0 || self.negatives == 0 {
+            return None;
+        }
+        // twice the area under the step/trapezoid curve, in units of (1 positive x 1 negative)
+        let mut area2: u128 = 0;
+        let mut tp_before: u128 = 0;
+        for g in &self.groups {
+            area2 += g.fp as u128 * (2 * tp_before + g.tp as u128);
+            tp_before += g.tp as u128;
+        }
+        let denom = 2 * self.positives as u128 * self.negatives as u128;
+        Some(area2 as f64 / denom as f64)
+    }
+
+    /// Average precision as scikit-learn's `average_precision_score`: the sum over distinct
+    /// thresholds (each tie group) of (R_k - R_{k-1}) * P_k, no interpolation.
+    /// `None` when there is no positive.
+    pub fn average_precision(&self) -> Option<f64> {
+        if self.positives == 0 {
+            return None;
+        }
+        let p = self.positives as f64;
+        let (mut tp, mut fp) = (0u64, 0u64);
+        let mut recall_prev = 0.0f64;
+        let mut ap = 0.0f64;
+        for g in &self.groups {
+            tp += g.tp;
+            fp += g.fp;
+            let recall = tp as f64 / p;
+            let precision = tp as f64 / (tp + fp) as f64;
+            ap += (recall - recall_prev) * precision;
+            recall_prev = recall;
+        }
+        Some(ap)
+    }
+
+    /// The F1-optimal threshold: candidates are the distinct scores, a record is predicted
+    /// positive when `score >= threshold`; F1 = 2TP / (2TP + FP + FN) is compared exactly
+    /// (integer cross-multiplication) and the LARGEST threshold wins ties. With no positive,
+    /// F1 is 0 everywhere and the result is the largest score.
+    pub fn best_f1_threshold(&self) -> BestThreshold {
+        let mut best: Option<BestThreshold> = None;
+        let (mut tp, mut fp) = (0u64, 0u64);
+        for g in &self.groups {
+            tp += g.tp;
+            fp += g.fp;
+            let num = 2 * tp;
+            let den = tp + fp + self.positives; // 2TP + FP + FN, >= 1 here
+            let better = match &best {
+                None => true,
+                // num/den > b.num/b.den, strictly: earlier (larger) thresholds win ties
+                Some(b) => (num as u128) * (b.den as u128) > (b.num as u128) * (den as u128),
+            };
+            if better {
+                best = Some(BestThreshold {
+                    threshold: g.score,
+                    num,
+                    den,
+                });
+            }
+        }
+        // `groups` is non-empty for validated (non-empty) input.
+        best.unwrap_or(BestThreshold {
+            threshold: 0.5,
+            num: 0,
+            den: 1,
+        })
+    }
+}
+
+/// The winning candidate of [`Curve::best_f1_threshold`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BestThreshold {
+    pub threshold: f64,
+    /// 2TP at the threshold.
+    pub num: u64,
+    /// 2TP + FP + FN at the threshold.
+    pub den: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_merge_ties_and_signed_zeros() {
+        let c = Curve::new(vec![(0.0, 1), (-0.0, 0), (0.5, 1), (0.5, 0), (0.2, 0)]);
+        assert_eq!(c.groups.len(), 3);
+        assert_eq!((c.groups[0].tp, c.groups[0].fp), (1, 1));
+        assert_eq!((c.groups[2].tp, c.groups[2].fp), (1, 1));
+        assert_eq!((c.positives, c.negatives), (2, 3));
+    }
+
+    #[test]
+    fn auc_counts_ties_as_half() {
+        // one positive and one negative tied: AUC 0.5; perfect ranking: 1; reversed: 0
+        assert_eq!(Curve::new(vec![(0.3, 1), (0.3, 0)]).roc_auc(), Some(0.5));
+        assert_eq!(Curve::new(vec![(0.9, 1), (0.1, 0)]).roc_auc(), Some(1.0));
+        assert_eq!(Curve::new(vec![(0.1, 1), (0.9, 0)]).roc_auc(), Some(0.0));
+        assert_eq!(Curve::new(vec![(0.1, 1), (0.9, 1)]).roc_auc(), None);
+    }
+
+    #[test]
+    fn ap_by_hand() {
+        // ranks: + - + : P@1 = 1 (R 0.5), P@3 = 2/3 (R 1) -> 0.5 + 0.5 * 2/3
+        let c = Curve::new(vec![(0.9, 1), (0.8, 0), (0.7, 1)]);
+        let ap = c.average_precision().unwrap_or(f64::NAN);
+        assert!((ap - (0.5 + 1.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(Curve::new(vec![(0.9, 0)]).average_precision(), None);
+    }
+
+    #[test]
+    fn best_threshold_prefers_largest_on_ties() {
+        // at 0.9: TP1 FP0 FN1 -> 2/3; at 0.5: TP2 FP2 FN0 -> 4/6 = 2/3 (tie) -> 0.9 wins
+        let c = Curve::new(vec![(0.9, 1), (0.5, 1), (0.5, 0), (0.5, 0), (0.1, 0)]);
+        assert_eq!(c.best_f1_threshold().threshold, 0.9);
+        // no positive: the largest score
+        let c = Curve::new(vec![(0.2, 0), (0.7, 0)]);
+        assert_eq!(c.best_f1_threshold().threshold, 0.7);
+    }
+}

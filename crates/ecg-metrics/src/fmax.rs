@@ -1,0 +1,140 @@
+//! Fmax, the sample-centric maximum F-measure of the PTB-XL benchmark (Strodthoff et al.
+//! 2020, `utils.F_max`, after the CAFA protein-function assessment).
+//!
+//! At each threshold t in 0.00, 0.01, ..., 1.00 (computed as `i * 0.01`, the values of
+//! `np.arange(0, 1.01, 0.01)`), label j of record r is predicted when `score >= t`;
+//! precision(t) = mean over records with >= 1 predicted label of TP/predicted;
+//! recall(t) = mean over all records of TP/true; F(t) = 2PR/(P+R). Thresholds where F is
+//! undefined (no record has a prediction, or P = R = 0) are skipped, like `np.nanargmax`;
+//! Fmax = max F and the reported threshold is the first (smallest) that attains it.
+//! A record without any true label makes recall undefined: that is an error, where the
+//! benchmark code would silently return NaN.
+use crate::error::{MetricsError, Result};
+use crate::validate;
+use ndarray::ArrayView2;
+use serde::Serialize;
+
+/// Number of threshold steps: the grid is `i / FMAX_STEPS`-ish for i in 0..=FMAX_STEPS.
+pub const FMAX_STEPS: usize = 100;
+
+/// The benchmark's threshold grid, `i * 0.01` for i = 0..=100 (bit-identical to
+/// `np.arange(0.00, 1.01, 1./100)`).
+pub fn fmax_thresholds() -> Vec<f64> {
+    (0..=FMAX_STEPS).map(|i| i as f64 * 0.01).collect()
+}
+
+/// The maximising point of the sample-centric precision/recall curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fmax {
+    /// max over thresholds of 2PR/(P+R)
+    pub fmax: f64,
+    /// the smallest grid threshold attaining it
+    pub threshold: f64,
+    /// sample-centric precision at that threshold
+    pub precision: f64,
+    /// sample-centric recall at that threshold
+    pub recall: f64,
+}
+
+/// Fmax over `[records, labels]` labels and scores. `Ok(None)` when F is undefined at every
+/// threshold (e.g. nothing is ever predicted positive).
+pub fn fmax(y: ArrayView2<u8>, p: ArrayView2<f64>) -> Result<Option<Fmax>> {
+    validate::labels_scores(&y, &p)?;
+    fmax_validated(&y, &p)
+}
+
+pub(crate) fn fmax_validated(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Result<Option<Fmax>> {
+    let thresholds = fmax_thresholds();
+    let nt = thresholds.len();
+    let mut prec_sum = vec![0.0f64; nt];
+    let mut prec_n = vec![0u64; nt];
+    let mut rec_sum = vec![0.0f64; nt];
+    // per record: histogram over "how many thresholds are <= score" (0..=nt)
+    let mut hist_pred = vec![0u32; nt + 1];
+    let mut hist_tp = vec![0u32; nt + 1];
+    for (r, (yr, pr)) in y.rows().into_iter().zip(p.rows()).enumerate() {
+        hist_pred.fill(0);
+        hist_tp.fill(0);
+        let mut n_true = 0u32;
+        for (&t, &s) in yr.iter().zip(pr.iter()) {
+            let b = thresholds.partition_point(|&th| th <= s);
+            hist_pred[b] += 1;
+            if t == 1 {
+                hist_tp[b] += 1;
+                n_true += 1;
+            }
+        }
+        if n_true == 0 {
+            return Err(MetricsError::RecordWithoutLabels {
+                metric: "Fmax",
+                record: r,
+            });
+        }
+        // predicted at threshold i <=> i < b: suffix sums from the top bucket down
+        let (mut pred, mut tp) = (0u32, 0u32);
+        for i in (0..nt).rev() {
+            pred += hist_pred[i + 1];
+            tp += hist_tp[i + 1];
+            if pred > 0 {
+                prec_sum[i] += tp as f64 / pred as f64;
+                prec_n[i] += 1;
+            }
+            rec_sum[i] += tp as f64 / n_true as f64;
+        }
+    }
+    let n = y.nrows() as f64;
+    let mut best: Option<Fmax> = None;
+    for i in 0..nt {
+        if prec_n[i] == 0 {
+            continue;
+        }
+        let precision = prec_sum[i] / prec_n[i] as f64;
+        let recall = rec_sum[i] / n;
+        let f = 2.0 * precision * recall / (precision + recall);
+        if f.is_nan() {
+            continue;
+        }
+        if best.is_none_or(|b| f > b.fmax) {
+            best = Some(Fmax {
+                fmax: f,
+                threshold: thresholds[i],
+                precision,
+                recall,
+            });
+        }
+    }
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn grid_is_i_times_step() {
+        let t = fmax_thresholds();
+        assert_eq!(t.len(), 101);
+        assert_eq!(t[0], 0.0);
+        assert_eq!(t[100], 1.0);
+    }
+
+    #[test]
+    fn perfect_scores_give_one() {
+        let y = array![[1u8, 0], [0, 1]];
+        let p = array![[0.9, 0.1], [0.2, 0.8]];
+        let f = fmax(y.view(), p.view()).expect("valid").expect("defined");
+        assert_eq!(f.fmax, 1.0);
+        assert!((f.threshold - 0.21).abs() < 1e-12);
+    }
+
+    #[test]
+    fn record_without_labels_is_an_error() {
+        let y = array![[1u8, 0], [0, 0]];
+        let p = array![[0.9, 0.1], [0.2, 0.8]];
+        assert!(matches!(
+            fmax(y.view(), p.view()),
+            Err(MetricsError::RecordWithoutLabels { record: 1, .. })
+        ));
+    }
+}
