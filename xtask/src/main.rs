@@ -2,7 +2,7 @@
 //! venv; it links neither tch nor polars (checked by `cargo xtask check-deps`).
 
 use anyhow::{bail, Result};
-use xtask::{deps, setup};
+use xtask::{deps, reproduce, setup};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [args]
@@ -11,7 +11,8 @@ commands:
   setup                 create .venv and install torch==2.11.0 into it (idempotent)
   test [cargo args]     set-up, check crate invariants, run every test of the workspace
   check-deps            check that the tch-free crates and xtask do not depend on tch/polars
-  reproduce ptbxl ...   the main job: PTB-XL from raw data to report (see README)
+  reproduce ptbxl ...   the main job: PTB-XL from raw data to report (--help for options)
+  demo ...              the same pipeline on synthetic PTB-XL generated on the fly
 ";
 
 fn main() {
@@ -40,12 +41,28 @@ fn run() -> Result<()> {
             )
         }
         "reproduce" => {
+            match args.get(1).map(String::as_str) {
+                Some("ptbxl") => {}
+                Some("-h") | Some("--help") => {
+                    print!("{}", reproduce::USAGE);
+                    return Ok(());
+                }
+                Some(other) => bail!("unknown dataset `{other}`: `cargo xtask reproduce ptbxl`"),
+                None => bail!(
+                    "which dataset? `cargo xtask reproduce ptbxl`\n{}",
+                    reproduce::USAGE
+                ),
+            }
+            let opts = reproduce::Options::parse(&args[2..], false)?;
             setup::ensure(&root)?;
-            bail!(
-                "set-up is complete (torch in {}), but the pipeline stages (pack, labels, \
-                 train, distill, eval, report) are not built yet; no results were produced",
-                root.join(".venv").display()
-            )
+            let ecg = reproduce::build_ecg(&root)?;
+            reproduce::run(&root, &ecg, &opts).map(|_| ())
+        }
+        "demo" => {
+            let opts = reproduce::Options::parse(&args[1..], true)?;
+            setup::ensure(&root)?;
+            let ecg = reproduce::build_ecg(&root)?;
+            reproduce::run(&root, &ecg, &opts).map(|_| ())
         }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -1,0 +1,683 @@
+//! `cargo xtask reproduce ptbxl` and `cargo xtask demo`: the project's main job.
+//!
+//! data (fetch or given) → pack → per task: label statistics → teacher → student without KD
+//! → student with KD (12-lead and single-lead) → the benchmark baselines (full profile) →
+//! evaluation on fold 10 (with label-correlation calibration) → report.
+//!
+//! Every stage is an `ecg` command run through [`crate::stage::Runner`], skipped when its
+//! outputs exist and its fingerprint (command, configs, upstream fingerprints, the `ecg`
+//! binary itself) matches, so a re-run after a stop continues and never reuses a stale
+//! result. Per-run configs are the committed templates in `configs/ptbxl/` with a few keys
+//! set (pack, task, epochs, output folder, device, leads), written to `<run>/configs/`.
+use crate::stage::{write_atomic, Fnv, Runner, Stage};
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const USAGE: &str = "\
+usage: cargo xtask reproduce ptbxl [options]
+       cargo xtask demo [options]
+
+options:
+  --data DIR          PTB-XL folder (ptbxl_database.csv, records100/...). Default: download
+                      PTB-XL 1.0.3 into data/ptb-xl (checksums verified, resumable).
+  --profile P         quick (superdiagnostic + subdiagnostic; teacher, students, KD,
+                      calibration; 10 epochs) or full (all six tasks, the benchmark
+                      baselines, the configs' epochs). Default: quick.
+  --out DIR           run folder. Default: runs/ptbxl-<profile> (demo: runs/demo).
+  --device D          cpu or cuda (default: cpu; cuda fails clearly without a GPU).
+  --tasks T1,T2       only these label tasks.
+  --epochs N          override every model's epochs.
+  --force STAGE       redo STAGE (and, through fingerprints, what depends on it); repeatable;
+                      `all` redoes everything. Stage names are printed as they run.
+  --records N         demo only: synthetic records to generate (default 3000).
+  --seed S            seed for every model and the synthetic data (default 42).
+";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Profile {
+    Quick,
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data: Option<PathBuf>,
+    pub profile: Profile,
+    pub out: Option<PathBuf>,
+    pub device: String,
+    pub tasks: Option<Vec<String>>,
+    pub epochs: Option<usize>,
+    pub force: Vec<String>,
+    pub demo: bool,
+    pub records: usize,
+    pub seed: u64,
+}
+
+impl Options {
+    pub fn parse(args: &[String], demo: bool) -> Result<Options> {
+        let mut o = Options {
+            data: None,
+            profile: Profile::Quick,
+            out: None,
+            device: "cpu".into(),
+            tasks: None,
+            epochs: None,
+            force: vec![],
+            demo,
+            records: 3000,
+            seed: 42,
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut val = |name: &str| -> Result<String> {
+                it.next()
+                    .cloned()
+                    .with_context(|| format!("{name} needs a value\n{USAGE}"))
+            };
+            match a.as_str() {
+                "--data" => o.data = Some(PathBuf::from(val("--data")?)),
+                "--profile" => {
+                    o.profile = match val("--profile")?.as_str() {
+                        "quick" => Profile::Quick,
+                        "full" => Profile::Full,
+                        p => bail!("--profile must be quick or full, not `{p}`"),
+                    }
+                }
+                "--out" => o.out = Some(PathBuf::from(val("--out")?)),
+                "--device" => {
+                    o.device = val("--device")?;
+                    if o.device != "cpu" && o.device != "cuda" {
+                        bail!("--device must be cpu or cuda, not `{}`", o.device);
+                    }
+                }
+                "--tasks" => {
+                    o.tasks = Some(
+                        val("--tasks")?
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .collect(),
+                    )
+                }
+                "--epochs" => {
+                    o.epochs = Some(
+                        val("--epochs")?
+                            .parse()
+                            .context("--epochs must be a whole number")?,
+                    )
+                }
+                "--force" => o.force.push(val("--force")?),
+                "--records" => {
+                    o.records = val("--records")?
+                        .parse()
+                        .context("--records must be a whole number")?
+                }
+                "--seed" => {
+                    o.seed = val("--seed")?
+                        .parse()
+                        .context("--seed must be a whole number")?
+                }
+                "-h" | "--help" => {
+                    print!("{USAGE}");
+                    std::process::exit(0);
+                }
+                other => bail!("unknown option `{other}`\n{USAGE}"),
+            }
+        }
+        if demo && o.data.is_some() {
+            bail!("demo generates its own synthetic data; --data is for `reproduce ptbxl`");
+        }
+        Ok(o)
+    }
+
+    pub fn tasks(&self) -> Vec<String> {
+        if let Some(t) = &self.tasks {
+            return t.clone();
+        }
+        match self.profile {
+            Profile::Quick => vec!["superdiagnostic".into(), "subdiagnostic".into()],
+            Profile::Full => [
+                "superdiagnostic",
+                "subdiagnostic",
+                "diagnostic",
+                "form",
+                "rhythm",
+                "all",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        }
+    }
+}
+
+pub const TASKS: &[&str] = &[
+    "all",
+    "diagnostic",
+    "subdiagnostic",
+    "superdiagnostic",
+    "form",
+    "rhythm",
+];
+
+/// One model of a task: its folder name, config template, and whether it is distilled.
+struct ModelPlan {
+    dir: &'static str,
+    template: &'static str,
+    distill: bool,
+    leads: Option<&'static [&'static str]>,
+    calibrate: bool,
+}
+
+fn models(profile: &Profile) -> Vec<ModelPlan> {
+    let mut m = vec![
+        ModelPlan {
+            dir: "teacher",
+            template: "teacher.toml",
+            distill: false,
+            leads: None,
+            calibrate: true,
+        },
+        ModelPlan {
+            dir: "student",
+            template: "student.toml",
+            distill: false,
+            leads: None,
+            calibrate: false,
+        },
+        ModelPlan {
+            dir: "student_kd",
+            template: "student-kd.toml",
+            distill: true,
+            leads: None,
+            calibrate: true,
+        },
+        ModelPlan {
+            dir: "student_kd_lead1",
+            template: "student-kd.toml",
+            distill: true,
+            leads: Some(&["I"]),
+            calibrate: false,
+        },
+    ];
+    if *profile == Profile::Full {
+        for b in ["xresnet1d101", "resnet1d_wang", "inception1d", "fcn_wang"] {
+            let template: &'static str = match b {
+                "xresnet1d101" => "baseline-xresnet1d101.toml",
+                "resnet1d_wang" => "baseline-resnet1d_wang.toml",
+                "inception1d" => "baseline-inception1d.toml",
+                _ => "baseline-fcn_wang.toml",
+            };
+            m.push(ModelPlan {
+                dir: b,
+                template,
+                distill: false,
+                leads: None,
+                calibrate: false,
+            });
+        }
+    }
+    m
+}
+
+/// Set `a.b.c = value` in a TOML table, creating tables on the way.
+pub fn set_key(doc: &mut toml::Table, dotted: &str, value: toml::Value) -> Result<()> {
+    let parts: Vec<&str> = dotted.split('.').collect();
+    let (last, path) = parts.split_last().context("empty key")?;
+    let mut cur = doc;
+    for p in path {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = entry
+            .as_table_mut()
+            .with_context(|| format!("config key {p} is not a table"))?;
+    }
+    cur.insert(last.to_string(), value);
+    Ok(())
+}
+
+/// The run's config for one model: the template with the run's settings.
+#[allow(clippy::too_many_arguments)]
+fn write_config(
+    root: &Path,
+    run: &Path,
+    task: &str,
+    m: &ModelPlan,
+    pack: &Path,
+    opts: &Options,
+) -> Result<PathBuf> {
+    let template = root.join("configs/ptbxl").join(m.template);
+    let text = std::fs::read_to_string(&template)
+        .with_context(|| format!("reading {}", template.display()))?;
+    let mut doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", template.display()))?;
+    let out_dir = run.join(task).join(m.dir);
+    set_key(
+        &mut doc,
+        "data.pack",
+        toml::Value::String(pack.display().to_string()),
+    )?;
+    set_key(&mut doc, "data.task", toml::Value::String(task.into()))?;
+    // The benchmark's input: 2.5 s random crops at 100 Hz, sliding windows for evaluation.
+    let mut input = toml::Table::new();
+    input.insert("kind".into(), toml::Value::String("crop".into()));
+    input.insert("length".into(), toml::Value::Integer(250));
+    input.insert("stride".into(), toml::Value::Integer(125));
+    set_key(&mut doc, "data.input", toml::Value::Table(input))?;
+    if let Some(leads) = m.leads {
+        set_key(
+            &mut doc,
+            "data.leads",
+            toml::Value::Array(
+                leads
+                    .iter()
+                    .map(|l| toml::Value::String(l.to_string()))
+                    .collect(),
+            ),
+        )?;
+    }
+    let epochs = match (opts.epochs, &opts.profile) {
+        (Some(e), _) => Some(e as i64),
+        (None, Profile::Quick) => Some(10),
+        (None, Profile::Full) => None,
+    };
+    if let Some(e) = epochs {
+        set_key(&mut doc, "train.epochs", toml::Value::Integer(e))?;
+    }
+    set_key(
+        &mut doc,
+        "train.seed",
+        toml::Value::Integer(opts.seed as i64),
+    )?;
+    set_key(
+        &mut doc,
+        "train.device",
+        toml::Value::String(opts.device.clone()),
+    )?;
+    set_key(
+        &mut doc,
+        "train.output_dir",
+        toml::Value::String(out_dir.display().to_string()),
+    )?;
+    if m.distill {
+        let teacher = run
+            .join(task)
+            .join("teacher")
+            .join("checkpoint-best.safetensors");
+        set_key(
+            &mut doc,
+            "distill.teacher",
+            toml::Value::String(teacher.display().to_string()),
+        )?;
+    }
+    let path = run.join("configs").join(format!("{task}-{}.toml", m.dir));
+    let header = format!(
+        "# Written by `cargo xtask reproduce` from configs/ptbxl/{} (task {task}).\n",
+        m.template
+    );
+    write_atomic(&path, (header + &toml::to_string_pretty(&doc)?).as_bytes())?;
+    Ok(path)
+}
+
+/// Identity of the `ecg` binary: a hash of its bytes, so a rebuilt binary redoes the stages.
+fn binary_id(bin: &Path) -> Result<String> {
+    let bytes = std::fs::read(bin).with_context(|| format!("reading {}", bin.display()))?;
+    Ok(Fnv::default().write(&bytes).hex())
+}
+
+fn git_revision(root: &Path) -> String {
+    let out = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root)
+        .output();
+    let rev = out
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let dirty = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .is_some_and(|o| !o.stdout.is_empty());
+    match rev {
+        Some(r) if dirty => format!("{r} (with uncommitted changes)"),
+        Some(r) => r,
+        None => "unknown (not a git checkout)".into(),
+    }
+}
+
+/// Build the `ecg` binary (dev profile, shared with the tests) and return its path.
+pub fn build_ecg(root: &Path) -> Result<PathBuf> {
+    crate::cargo(
+        root,
+        &["build", "--quiet", "--package", "ecg-cli", "--bin", "ecg"],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug").join("ecg");
+    if !bin.exists() {
+        bail!("built ecg-cli but {} is missing", bin.display());
+    }
+    Ok(bin)
+}
+
+/// Run the whole pipeline with the given `ecg` binary.
+pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
+    let tasks = opts.tasks();
+    for t in &tasks {
+        if !TASKS.contains(&t.as_str()) {
+            bail!("unknown task `{t}`; tasks: {}", TASKS.join(", "));
+        }
+    }
+    let profile = if opts.profile == Profile::Quick {
+        "quick"
+    } else {
+        "full"
+    };
+    let run = match &opts.out {
+        Some(o) if o.is_absolute() => o.clone(),
+        Some(o) => std::env::current_dir()?.join(o),
+        None if opts.demo => root.join("runs").join("demo"),
+        None => root.join("runs").join(format!("ptbxl-{profile}")),
+    };
+    std::fs::create_dir_all(&run).with_context(|| format!("creating {}", run.display()))?;
+    let mut runner = Runner::new(&run, binary_id(ecg)?, opts.force.clone());
+
+    // Data.
+    let (data, data_stage) = if opts.demo {
+        let dir = run.join("data").join("synthetic-ptbxl");
+        let st = Stage::new("synth", ecg)
+            .args([
+                "synth",
+                "ptbxl",
+                "--records",
+                &opts.records.to_string(),
+                "--seed",
+                &opts.seed.to_string(),
+                "--rates",
+                "100",
+                "--out",
+            ])
+            .arg_path(&dir)
+            .output(&dir.join("ptbxl_database.csv"));
+        runner.run(&st)?;
+        (dir, Some("synth"))
+    } else if let Some(d) = &opts.data {
+        let d = if d.is_absolute() {
+            d.clone()
+        } else {
+            std::env::current_dir()?.join(d)
+        };
+        if !d.join("ptbxl_database.csv").exists() {
+            bail!(
+                "--data {}: no ptbxl_database.csv there (expected the PTB-XL folder)",
+                d.display()
+            );
+        }
+        (d, None)
+    } else {
+        let dir = root.join("data").join("ptb-xl");
+        let st = Stage::new("fetch", ecg)
+            .args(["fetch", "ptbxl", "--rates", "100", "--out"])
+            .arg_path(&dir)
+            .output(&dir.join("ptbxl_database.csv"));
+        runner.run(&st).context(
+            "downloading PTB-XL failed; without network access, download it elsewhere \
+             (https://physionet.org/content/ptb-xl/1.0.3/) and pass --data DIR",
+        )?;
+        (dir, Some("fetch"))
+    };
+
+    // run.json: what is being run (rewritten at every start).
+    let doctor = Command::new(ecg)
+        .args(["doctor", "--json"])
+        .output()
+        .context("running ecg doctor")?;
+    let doctor: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap_or(json!(null));
+    let pack = run.join("data").join("ptbxl-100hz.safetensors");
+
+    // Pack (the fingerprint covers the database file's contents through content()).
+    let mut st = Stage::new("pack", ecg)
+        .args(["pack", "ptbxl", "--rate", "100", "--data"])
+        .arg_path(&data)
+        .args(["--out"])
+        .arg_path(&pack)
+        .content(&data.join("ptbxl_database.csv"))
+        .output(&pack);
+    if let Some(d) = data_stage {
+        st = st.after(d);
+    }
+    runner.run(&st)?;
+    let n_records = pack_records(&pack);
+
+    write_atomic(
+        &run.join("run.json"),
+        serde_json::to_string_pretty(&json!({
+            "title": if opts.demo { "synthetic PTB-XL (demo)" } else { "PTB-XL" },
+            "synthetic": opts.demo,
+            "data_source": data.display().to_string(),
+            "n_records": n_records,
+            "profile": profile,
+            "tasks": tasks,
+            "device": opts.device,
+            "seed": opts.seed,
+            "git_revision": git_revision(root),
+            "libtorch": doctor.get("libtorch_version").cloned().unwrap_or(json!("unknown")),
+            "environment": doctor,
+            "started": now_utc(),
+            "command": std::env::args().collect::<Vec<_>>(),
+        }))?
+        .as_bytes(),
+    )?;
+
+    let device = opts.device.as_str();
+    for task in &tasks {
+        let labels_dir = run.join(task).join("labels");
+        runner.run(
+            &Stage::new(format!("labels/{task}"), ecg)
+                .args(["labels", "ptbxl", "--task", task, "--pack"])
+                .arg_path(&pack)
+                .args(["--out"])
+                .arg_path(&labels_dir)
+                .after("pack")
+                .output(&labels_dir.join("cosine.csv")),
+        )?;
+        for m in models(&opts.profile) {
+            let cfg = write_config(root, &run, task, &m, &pack, opts)?;
+            let out_dir = run.join(task).join(m.dir);
+            let ckpt = out_dir.join("checkpoint-best.safetensors");
+            let train_name = format!("train/{task}/{}", m.dir);
+            let mut st = if m.distill {
+                let teacher = run
+                    .join(task)
+                    .join("teacher")
+                    .join("checkpoint-best.safetensors");
+                Stage::new(&train_name, ecg)
+                    .args(["distill", "--config"])
+                    .arg_path(&cfg)
+                    .args(["--teacher"])
+                    .arg_path(&teacher)
+                    .after(&format!("train/{task}/teacher"))
+            } else {
+                Stage::new(&train_name, ecg)
+                    .args(["train", "--config"])
+                    .arg_path(&cfg)
+            };
+            st = st.content(&cfg).after("pack").output(&ckpt);
+            // A stop in the middle of training leaves checkpoint-last: continue from it.
+            if resumable(&run, &runner, &st)? {
+                st = st.args(["--resume"]);
+            }
+            mark_attempt(&run, &runner, &st)?;
+            runner.run(&st)?;
+            let mut ev = Stage::new(format!("eval/{task}/{}", m.dir), ecg)
+                .args([
+                    "eval",
+                    "--split",
+                    "test",
+                    "--device",
+                    device,
+                    "--seed",
+                    &opts.seed.to_string(),
+                    "--checkpoint",
+                ])
+                .arg_path(&ckpt)
+                .args(["--out"])
+                .arg_path(&out_dir)
+                .after(&train_name)
+                .output(&out_dir.join("metrics.json"))
+                .output(&out_dir.join("scores.npy"));
+            if m.calibrate {
+                ev = ev
+                    .args(["--calibrate"])
+                    .output(&out_dir.join("metrics_calibrated.json"));
+            }
+            runner.run(&ev)?;
+        }
+    }
+
+    // The report reads everything; it always reruns (it is cheap and reads run.json).
+    runner.force.push("report".into());
+    let mut rep = Stage::new("report", ecg)
+        .args(["report", "--run"])
+        .arg_path(&run)
+        .output(&run.join("report.md"));
+    for task in &tasks {
+        for m in models(&opts.profile) {
+            rep = rep.after(&format!("eval/{task}/{}", m.dir));
+        }
+    }
+    runner.run(&rep)?;
+    write_atomic(
+        &run.join("stages.json"),
+        serde_json::to_string_pretty(&runner.log)?.as_bytes(),
+    )?;
+    eprintln!("xtask: report: {}", run.join("report.md").display());
+    Ok(run)
+}
+
+/// The training stage was attempted before with the same fingerprint and left a last
+/// checkpoint: resume instead of starting over (the trainer resumes bit-exactly on CPU).
+fn resumable(run: &Path, runner: &Runner, st: &Stage) -> Result<bool> {
+    let fp = runner.fingerprint(st)?;
+    if runner.is_fresh(st, &fp) {
+        return Ok(false);
+    }
+    let attempt = attempt_path(run, &st.name);
+    let same = std::fs::read_to_string(&attempt)
+        .map(|s| s.trim() == fp)
+        .unwrap_or(false);
+    let last = st
+        .outputs
+        .first()
+        .and_then(|o| o.parent())
+        .map(|d| d.join("checkpoint-last.safetensors"))
+        .is_some_and(|p| p.exists());
+    Ok(same && last)
+}
+
+fn attempt_path(run: &Path, name: &str) -> PathBuf {
+    run.join(".stamps")
+        .join(format!("{}.attempt", name.replace('/', "__")))
+}
+
+/// Remember which fingerprint the current attempt of a training stage has (computed
+/// without `--resume`, so an attempt and its resumption share it).
+fn mark_attempt(run: &Path, runner: &Runner, st: &Stage) -> Result<()> {
+    let mut base = st.clone();
+    base.args.retain(|a| a != "--resume");
+    let fp = runner.fingerprint(&base)?;
+    write_atomic(&attempt_path(run, &st.name), fp.as_bytes())
+}
+
+/// Records in a pack, read from its safetensors header (no tch, no polars here).
+fn pack_records(pack: &Path) -> Option<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(pack).ok()?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).ok()?;
+    let n = u64::from_le_bytes(len);
+    if n > 100_000_000 {
+        return None;
+    }
+    let mut header = vec![0u8; n as usize];
+    f.read_exact(&mut header).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&header).ok()?;
+    v.get("signals")?.get("shape")?.get(0)?.as_u64()
+}
+
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // civil-from-days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_reject() {
+        let a: Vec<String> = [
+            "--profile",
+            "full",
+            "--tasks",
+            "form,rhythm",
+            "--epochs",
+            "3",
+            "--force",
+            "pack",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let o = Options::parse(&a, false).unwrap();
+        assert_eq!(o.profile, Profile::Full);
+        assert_eq!(o.tasks(), vec!["form", "rhythm"]);
+        assert_eq!(o.epochs, Some(3));
+        assert_eq!(o.force, vec!["pack"]);
+        assert!(Options::parse(&["--profile".into(), "huge".into()], false).is_err());
+        assert!(Options::parse(&["--device".into(), "tpu".into()], false).is_err());
+        assert!(Options::parse(&["--bogus".into()], false).is_err());
+        assert_eq!(
+            Options::parse(&[], false).unwrap().tasks(),
+            vec!["superdiagnostic", "subdiagnostic"]
+        );
+    }
+
+    #[test]
+    fn set_key_creates_nested_tables() {
+        let mut t: toml::Table = toml::from_str("[data]\ntask = 'x'\n").unwrap();
+        set_key(&mut t, "data.task", toml::Value::String("form".into())).unwrap();
+        set_key(&mut t, "distill.teacher", toml::Value::String("t".into())).unwrap();
+        assert_eq!(t["data"]["task"].as_str(), Some("form"));
+        assert_eq!(t["distill"]["teacher"].as_str(), Some("t"));
+        let mut bad: toml::Table = toml::from_str("data = 3\n").unwrap();
+        assert!(set_key(&mut bad, "data.task", toml::Value::Integer(1)).is_err());
+    }
+
+    #[test]
+    fn utc_date_is_civil() {
+        let s = now_utc();
+        assert_eq!(s.len(), 20, "{s}");
+        assert!(s.starts_with("20"), "{s}");
+    }
+}
