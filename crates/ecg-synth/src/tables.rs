@@ -196,7 +196,7 @@ pub fn parse_scp_codes(s: &str) -> std::result::Result<Vec<(String, f64)>, Strin
 }
 
 /// Split one CSV line (RFC 4180 quoting, no embedded newlines).
-pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
+pub fn split_csv_line(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
