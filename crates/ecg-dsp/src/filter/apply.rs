@@ -111,6 +111,76 @@ pub fn sosfilt(sos: &[[f64; 6]], x: &[f32]) -> Result<Vec<f32>, DspError> {
         .collect())
 }
 
+/// Forward then backward pass over an odd-extended, lead-interleaved buffer
+/// (`ext[t * leads + l]`), in place. Per lead this is exactly scipy's sequence of operations
+/// (sosfilt with zi·ext[0], reverse, sosfilt with zi·y[-1], reverse); running the leads in
+/// lockstep only lets independent leads overlap in the CPU (and vectorise).
+fn zero_phase_interleaved(sos: &[[f64; 6]], zi: &[[f64; 2]], ext: &mut [f64], leads: usize) {
+    let m = ext.len() / leads;
+    let ns = sos.len();
+    let mut z0 = vec![0.0f64; ns * leads];
+    let mut z1 = vec![0.0f64; ns * leads];
+    let mut pass = |ext: &mut [f64], order: &mut dyn Iterator<Item = usize>, first: usize| {
+        for s in 0..ns {
+            for l in 0..leads {
+                let c = ext[first * leads + l];
+                z0[s * leads + l] = zi[s][0] * c;
+                z1[s * leads + l] = zi[s][1] * c;
+            }
+        }
+        for t in order {
+            let row = &mut ext[t * leads..(t + 1) * leads];
+            for (s, c) in sos.iter().enumerate() {
+                let z0 = &mut z0[s * leads..(s + 1) * leads];
+                let z1 = &mut z1[s * leads..(s + 1) * leads];
+                for l in 0..leads {
+                    let x = row[l];
+                    let y = c[0] * x + z0[l];
+                    z0[l] = c[1] * x - c[4] * y + z1[l];
+                    z1[l] = c[2] * x - c[5] * y;
+                    row[l] = y;
+                }
+            }
+        }
+    };
+    pass(ext, &mut (0..m), 0);
+    pass(ext, &mut (0..m).rev(), m - 1);
+}
+
+/// Build the odd extension of `leads` rows (row `l` from `row(l)`) into a lead-interleaved
+/// buffer of `n + 2 * edge` time steps.
+fn odd_extend_interleaved<F: Fn(usize, usize) -> f64>(
+    x: F,
+    leads: usize,
+    n: usize,
+    edge: usize,
+) -> Vec<f64> {
+    let m = n + 2 * edge;
+    let mut ext = vec![0.0f64; m * leads];
+    for l in 0..leads {
+        let (x0, xn) = (x(l, 0), x(l, n - 1));
+        for i in 0..edge {
+            ext[i * leads + l] = 2.0 * x0 - x(l, edge - i);
+            ext[(edge + n + i) * leads + l] = 2.0 * xn - x(l, n - 2 - i);
+        }
+        for i in 0..n {
+            ext[(edge + i) * leads + l] = x(l, i);
+        }
+    }
+    ext
+}
+
+fn check_len(n: usize, sos: &[[f64; 6]]) -> Result<usize, DspError> {
+    let edge = sosfiltfilt_padlen(sos);
+    if n <= edge {
+        return Err(DspError::TooShort {
+            len: n,
+            padlen: edge,
+        });
+    }
+    Ok(edge)
+}
+
 /// Zero-phase filtering, `scipy.signal.sosfiltfilt(sos, x)` with its defaults
 /// (`padtype='odd'`, `padlen` from [`sosfiltfilt_padlen`]), f64.
 ///
@@ -119,27 +189,10 @@ pub fn sosfiltfilt_f64(sos: &[[f64; 6]], x: &[f64]) -> Result<Vec<f64>, DspError
     validate_sos(sos)?;
     check_finite(x)?;
     let n = x.len();
-    let edge = sosfiltfilt_padlen(sos);
-    if n <= edge {
-        return Err(DspError::TooShort {
-            len: n,
-            padlen: edge,
-        });
-    }
-    // Odd extension: 2*x[0] - x[edge..0], x, 2*x[n-1] - x[n-2..n-2-edge].
-    let mut ext = Vec::with_capacity(n + 2 * edge);
-    ext.extend((0..edge).map(|i| 2.0 * x[0] - x[edge - i]));
-    ext.extend_from_slice(x);
-    ext.extend((0..edge).map(|i| 2.0 * x[n - 1] - x[n - 2 - i]));
-
+    let edge = check_len(n, sos)?;
     let zi = sosfilt_zi(sos)?;
-    let scaled = |c: f64| -> Vec<[f64; 2]> { zi.iter().map(|z| [z[0] * c, z[1] * c]).collect() };
-    let mut state = scaled(ext[0]);
-    sosfilt_inplace(sos, &mut ext, &mut state);
-    ext.reverse();
-    let mut state = scaled(ext[0]);
-    sosfilt_inplace(sos, &mut ext, &mut state);
-    ext.reverse();
+    let mut ext = odd_extend_interleaved(|_, i| x[i], 1, n, edge);
+    zero_phase_interleaved(sos, &zi, &mut ext, 1);
     ext.truncate(n + edge);
     ext.drain(..edge);
     Ok(ext)
@@ -155,9 +208,8 @@ pub fn sosfiltfilt(sos: &[[f64; 6]], x: &[f32]) -> Result<Vec<f32>, DspError> {
 }
 
 /// Zero-phase filtering of every lead of a row-major `[leads, samples]` buffer, in place.
-///
-/// On error nothing is guaranteed about `data` beyond the leads before the failing one
-/// having been filtered; the error names the lead.
+/// Each lead's result is identical to [`sosfiltfilt`] on that lead; the leads run in
+/// lockstep for speed. `data` is left untouched on error (a non-finite sample names its lead).
 pub fn sosfiltfilt_leads(
     sos: &[[f64; 6]],
     data: &mut [f32],
@@ -170,9 +222,29 @@ pub fn sosfiltfilt_leads(
         });
     }
     validate_sos(sos)?;
-    for (lead, row) in data.chunks_exact_mut(samples).enumerate() {
-        let y = sosfiltfilt(sos, row).map_err(|e| e.in_lead(lead))?;
-        row.copy_from_slice(&y);
+    let leads = data.len() / samples;
+    if leads == 0 {
+        return Ok(());
+    }
+    for (lead, row) in data.chunks_exact(samples).enumerate() {
+        if let Some(index) = row.iter().position(|v| !v.is_finite()) {
+            return Err(DspError::NonFinite {
+                index,
+                value: f64::from(row[index]),
+            }
+            .in_lead(lead));
+        }
+    }
+    let edge = check_len(samples, sos)?;
+    let zi = sosfilt_zi(sos)?;
+    let src: &[f32] = data;
+    let mut ext =
+        odd_extend_interleaved(|l, i| f64::from(src[l * samples + i]), leads, samples, edge);
+    zero_phase_interleaved(sos, &zi, &mut ext, leads);
+    for (l, row) in data.chunks_exact_mut(samples).enumerate() {
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = ext[(edge + i) * leads + l] as f32;
+        }
     }
     Ok(())
 }
