@@ -12,6 +12,11 @@
 //! Invariants:
 //! - Multi-lead signals are row-major `[leads, samples]` `&[f32]` buffers plus `samples`.
 //! - Public functions take and return f32; all arithmetic is f64.
+//! - scipy agreement (tests/golden_scipy.rs, golden files from scripts/golden/dsp_filters.py
+//!   on real PTB-XL records): `butter` sos to 1e-12 (observed ~1e-15), `sosfilt`,
+//!   `sosfiltfilt`, `resample_poly` to 1e-6 relative through the f32 API and 1e-9 through the
+//!   `_f64` variants; design and filtering follow scipy's operation order step by step.
+//! - Randomness only through a caller-supplied `rand::Rng` (seed a `rand_chacha` generator).
 //! - Nothing panics on data: NaN/inf samples, too-short signals, bad parameters → [`DspError`].
 
 pub mod augment;

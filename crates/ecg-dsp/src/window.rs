@@ -37,10 +37,10 @@ pub fn crop(
     length: usize,
 ) -> Result<Vec<f32>, DspError> {
     leads_of(data, samples)?;
-    if start + length > samples || length == 0 {
+    if start.checked_add(length).is_none_or(|end| end > samples) || length == 0 {
         return Err(DspError::InvalidParameter {
             name: "start",
-            reason: format!("crop {start}..{} outside 0..{samples}", start + length),
+            reason: format!("crop of {length} samples at {start} outside 0..{samples}"),
         });
     }
     Ok(data
