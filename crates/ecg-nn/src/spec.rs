@@ -70,7 +70,7 @@ pub struct ModelSpec {
 /// The teacher's configuration (label-correlation family, all parts on).
 pub fn teacher_config(variant: Variant) -> LabelCorrConfig {
     LabelCorrConfig {
-        channels: vec![32, 64, 128],
+        channels: vec![16, 32, 64],
         b_blocks: 2,
         se_reduction: 16,
         pool: 5,
@@ -101,15 +101,15 @@ impl ModelSpec {
             "teacher-embedding" => ArchConfig::LabelCorr(teacher_config(Variant::Embedding)),
             "teacher-decoder" => ArchConfig::LabelCorr(teacher_config(Variant::Decoder)),
             "student" => ArchConfig::LabelCorr(LabelCorrConfig {
-                channels: vec![24, 48, 96],
+                channels: vec![12, 24, 48],
                 b_blocks: 2,
-                hidden: 112,
-                embed_hidden: 112,
-                ff_dim: 224,
+                hidden: 104,
+                embed_hidden: 104,
+                ff_dim: 208,
                 ..teacher_config(Variant::Full)
             }),
             "student-tiny" => ArchConfig::LabelCorr(LabelCorrConfig {
-                channels: vec![8, 16, 32],
+                channels: vec![4, 8, 16],
                 b_blocks: 1,
                 hidden: 32,
                 embed_hidden: 32,
@@ -118,21 +118,21 @@ impl ModelSpec {
                 ..teacher_config(Variant::Full)
             }),
             "se_resnet1d" => ArchConfig::SeResNet1d(SeResNet1dConfig {
-                stem_channels: 32,
+                stem_channels: 16,
                 stem_kernel: 7,
                 stages: vec![
                     StageConfig {
-                        channels: 32,
+                        channels: 16,
                         blocks: 1,
                         stride: 1,
                     },
                     StageConfig {
-                        channels: 48,
+                        channels: 24,
                         blocks: 1,
                         stride: 2,
                     },
                     StageConfig {
-                        channels: 64,
+                        channels: 32,
                         blocks: 1,
                         stride: 2,
                     },
