@@ -40,6 +40,16 @@ pub enum IoError {
         expected: i64,
         actual: u16,
     },
+    /// A file whose SHA-256 differs from the one its checksum list (`SHA256SUMS.txt`) expects.
+    #[error("{path}: SHA-256 mismatch: expected {expected}, the file hashes to {actual}")]
+    Sha256Mismatch {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    /// A download that failed: unreachable host, HTTP error status, broken connection.
+    #[error("{url}: {msg}")]
+    Download { url: String, msg: String },
     /// A valid file that uses a feature this crate does not implement.
     #[error("{path}: field `{field}`: unsupported: {msg}")]
     Unsupported {

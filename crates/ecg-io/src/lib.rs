@@ -5,5 +5,13 @@
 //!
 //! Invariant: no input from disk makes this crate panic; every error names the file and
 //! the field.
+pub mod cpsc2018;
+pub mod error;
+pub mod fetch;
+pub mod hefei;
+pub mod mat;
 pub mod pack;
 pub mod ptbxl;
+pub mod sha256sums;
+
+pub use error::{IoError, Result};
