@@ -9,8 +9,9 @@
 //! - a file already at its destination whose SHA-256 matches is skipped (not re-fetched);
 //! - otherwise bytes go to `<file>.part`; an interrupted transfer is resumed with an HTTP
 //!   `Range: bytes=<len>-` request (a server answering 200 instead of 206 restarts it);
-//! - the finished `.part` is hashed; on a mismatch it is deleted and the fetch fails with
-//!   [`IoError::Sha256Mismatch`] naming the file; on a match it is renamed into place.
+//! - the finished `.part` is hashed; on a match it is renamed into place; on a mismatch it
+//!   is deleted (a transfer that had resumed an old `.part` is retried once from scratch)
+//!   and the fetch fails with [`IoError::Sha256Mismatch`] naming the file.
 //!
 //! Files are fetched by a few worker threads; the first error stops the others and is
 //! returned. Progress is a tracing span with an indicatif bar (one tick per file).
@@ -377,7 +378,11 @@ impl Job<'_> {
         let mut bytes = 0u64;
         let mut resumed = 0usize;
         let mut last_problem = String::new();
-        for attempt in 0..self.attempts {
+        let mut fresh_retry = false;
+        for attempt in 0..self.attempts + 1 {
+            if attempt == self.attempts && !fresh_retry {
+                break;
+            }
             if self.cancel.load(Ordering::Relaxed) {
                 return Err(IoError::Download {
                     url: self.url.clone(),
@@ -392,7 +397,19 @@ impl Job<'_> {
                 resumed += 1;
             }
             match self.transfer(&part, have, &mut bytes)? {
-                Attempt::Complete => return self.finish(&part, bytes, resumed),
+                Attempt::Complete => match self.finish(&part, bytes, resumed) {
+                    // A resumed file that fails its checksum may have started from a stale
+                    // `.part` (another version, a damaged disk): `finish` deleted it; fetch
+                    // the whole file once more before refusing.
+                    Err(IoError::Sha256Mismatch { .. }) if resumed > 0 && !fresh_retry => {
+                        tracing::warn!(
+                            "{}: checksum mismatch after resuming; downloading the whole file again",
+                            self.dest.display()
+                        );
+                        fresh_retry = true;
+                    }
+                    other => return other,
+                },
                 Attempt::Broken(msg) => {
                     tracing::debug!("{}: {msg}; resuming", self.url);
                     last_problem = msg;

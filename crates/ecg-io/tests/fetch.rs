@@ -239,6 +239,26 @@ fn interrupted_download_resumes_with_range() {
         std::fs::read(tmp.path().join(rel2)).expect("file"),
         files[rel2]
     );
+
+    // A stale .part (bytes that are not a prefix of the file) fails the checksum after the
+    // resume, and the whole file is fetched once more.
+    std::fs::remove_file(tmp.path().join(rel2)).expect("rm");
+    std::fs::write(tmp.path().join(format!("{rel2}.part")), vec![0x55u8; 1000]).expect("part");
+    server.clear_log();
+    let r3 = fetch_ptbxl(&options(&server.base_url, tmp.path(), &[100])).expect("fresh retry");
+    assert_eq!(r3.downloaded, [rel2]);
+    let ranges: Vec<_> = server
+        .log()
+        .into_iter()
+        .filter(|l| l.path == rel2)
+        .map(|l| l.range)
+        .collect();
+    assert_eq!(ranges, [Some("bytes=1000-".to_string()), None]);
+    assert_eq!(
+        std::fs::read(tmp.path().join(rel2)).expect("file"),
+        files[rel2]
+    );
+    assert!(no_part_files(tmp.path()));
 }
 
 /// A served file whose bytes do not match SHA256SUMS.txt is refused: error naming the file,
