@@ -172,3 +172,59 @@ pub fn read_index_sets(path: &Path) -> Result<Vec<Vec<usize>>> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+    use ndarray_npy::{write_npy, WritableElement};
+    use std::path::PathBuf;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ecg-metrics-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp dir");
+        dir.join(name)
+    }
+
+    fn write<A: WritableElement>(name: &str, a: &Array2<A>) -> PathBuf {
+        let p = tmp(name);
+        write_npy(&p, a).expect("write npy");
+        p
+    }
+
+    #[test]
+    fn labels_of_every_dtype() {
+        let want = array![[1u8, 0], [0, 1]];
+        let b = write("b.npy", &want.mapv(|v| v == 1));
+        assert_eq!(read_labels(&b).expect("bool"), want);
+        let i = write("i.npy", &want.mapv(i64::from));
+        assert_eq!(read_labels(&i).expect("i64"), want);
+        let f = write("f.npy", &want.mapv(f32::from));
+        assert_eq!(read_labels(&f).expect("f32"), want);
+        let bad = write("bad.npy", &array![[1i32, 2]]);
+        assert!(matches!(read_labels(&bad), Err(MetricsError::Npy { .. })));
+        let half = write("half.npy", &array![[0.5f64, 1.0]]);
+        assert!(read_labels(&half).is_err());
+    }
+
+    #[test]
+    fn scores_and_indices_are_strict() {
+        let s = write("s.npy", &array![[0.25f32, 1.0]]);
+        assert_eq!(read_scores(&s).expect("f32"), array![[0.25, 1.0]]);
+        let n = write("n.npy", &array![[0.25f64, f64::NAN]]);
+        assert!(read_scores(&n).is_err());
+        let i = write("ints.npy", &array![[1i64, 2]]);
+        assert!(read_scores(&i).is_err());
+        let one_d = tmp("one_d.npy");
+        write_npy(&one_d, &Array1::<f64>::zeros(3)).expect("write");
+        assert!(read_scores(&one_d).is_err());
+        let idx = write("idx.npy", &array![[0i64, 2], [1, 1]]);
+        assert_eq!(
+            read_index_sets(&idx).expect("ints"),
+            vec![vec![0, 2], vec![1, 1]]
+        );
+        let neg = write("neg.npy", &array![[0i64, -1]]);
+        assert!(read_index_sets(&neg).is_err());
+        assert!(read_scores(&tmp("absent.npy")).is_err());
+    }
+}
