@@ -69,7 +69,11 @@ impl IoError {
     }
 
     /// A content error naming file and field.
-    pub fn invalid(path: impl Into<PathBuf>, field: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub fn invalid(
+        path: impl Into<PathBuf>,
+        field: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
         IoError::Invalid {
             path: path.into(),
             field: field.into(),
