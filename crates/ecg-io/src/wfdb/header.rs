@@ -449,7 +449,7 @@ fn parse_format_spec(tok: &str, no: usize, path: &Path, s: &mut SignalSpec) -> R
         ))
     })?;
     let mut rest = &tok[digits_end..];
-    let mut take = |prefix: char, field: &str, rest: &mut &str| -> Result<Option<u64>> {
+    let take = |prefix: char, field: &str, rest: &mut &str| -> Result<Option<u64>> {
         if let Some(r) = rest.strip_prefix(prefix) {
             let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
             let v: u64 = r[..end].parse().map_err(|_| {

@@ -13,7 +13,8 @@ pub struct Record {
     /// Number of leads (signals).
     pub leads: usize,
     /// Samples per lead (frames; signals with several samples per frame are averaged
-    /// per frame, as wfdb-python's `rdrecord(smooth_frames=True)`).
+    /// per frame as wfdb-python's `rdrecord(smooth_frames=True)` does: the mean of the
+    /// digital samples, truncated toward zero, then converted).
     pub samples: usize,
     /// Physical values, row-major // [leads, samples]; invalid samples are NaN.
     pub data: Vec<f32>,
@@ -50,7 +51,8 @@ pub fn read_record(record: &Path) -> Result<Record> {
 }
 
 /// Physical values [leads, samples] from digital samples: `(adc − baseline) / gain`,
-/// invalid-sample marker → NaN, several samples per frame averaged.
+/// invalid-sample marker → NaN, several samples per frame averaged (truncated digital
+/// mean, as wfdb-python).
 pub fn to_physical(header: &Header, dig: &Digital) -> Vec<f32> {
     let n = dig.samples;
     let mut out = Vec::with_capacity(header.signals.len() * n);
@@ -69,10 +71,11 @@ pub fn to_physical(header: &Header, dig: &Digital) -> Vec<f32> {
         if spf == 1 {
             out.extend(adc.iter().map(|&v| phys(v) as f32));
         } else {
-            out.extend(
-                adc.chunks_exact(spf)
-                    .map(|c| (c.iter().map(|&v| phys(v)).sum::<f64>() / spf as f64) as f32),
-            );
+            // as wfdb-python's smooth_frames: the digital mean, truncated toward zero
+            out.extend(adc.chunks_exact(spf).map(|c| {
+                let sum: i64 = c.iter().map(|&v| v as i64).sum();
+                phys((sum as f64 / spf as f64).trunc() as i32) as f32
+            }));
         }
     }
     out
