@@ -135,7 +135,7 @@ pub fn fetch_ptbxl(opts: &FetchOptions) -> Result<FetchReport> {
         format!("{}/", opts.base_url)
     };
     fs::create_dir_all(&opts.out).map_err(|e| IoError::io(&opts.out, e))?;
-    let agent = make_agent(opts.timeout);
+    let agent = make_agent(opts.timeout, &base);
 
     // 1. The checksum list (always fetched fresh: it is the root of trust).
     let sums_url = format!("{base}{SUMS_FILE}");
@@ -238,14 +238,29 @@ pub fn fetch_ptbxl(opts: &FetchOptions) -> Result<FetchReport> {
     Ok(report)
 }
 
-fn make_agent(timeout: Duration) -> ureq::Agent {
-    let config = ureq::Agent::config_builder()
+/// The HTTP agent: status codes handled here, timeouts, and no proxy for loopback base URLs
+/// (a `HTTP_PROXY` in the environment must not capture a local mirror or test server).
+fn make_agent(timeout: Duration, base: &str) -> ureq::Agent {
+    let authority = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "::1");
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(timeout))
         .timeout_per_read(Some(timeout))
-        .user_agent(concat!("ecg-io/", env!("CARGO_PKG_VERSION")))
-        .build();
-    ureq::Agent::new_with_config(config)
+        .user_agent(concat!("ecg-io/", env!("CARGO_PKG_VERSION")));
+    if loopback {
+        config = config.proxy(None);
+    }
+    ureq::Agent::new_with_config(config.build())
 }
 
 /// A `Download` error whose message says what failed and what to check.
