@@ -273,9 +273,10 @@ fn net_error(url: &str, e: &ureq::Error) -> IoError {
             "cannot connect: the network or the server is unreachable (check the connection, \
              a proxy, or use --base-url for a mirror)"
         }
-        ureq::Error::Io(io) if is_connect_error(io) => {
+        // Failing before any response (refused, DNS lookup, reset): unreachable.
+        ureq::Error::Io(_) => {
             "cannot connect: the network or the server is unreachable (check the connection, \
-             a proxy, or use --base-url for a mirror)"
+             DNS, a proxy, or use --base-url for a mirror)"
         }
         _ => "download failed",
     };
