@@ -60,6 +60,45 @@ impl Curve {
         }
     }
 
+    /// The curve of a multiset of records given by multiplicities `weight[row]`, from one
+    /// label's rows pre-sorted by score (`sorted_rows`, `sorted_y`) and its tie groups
+    /// (`group_scores[g]` spans `group_ends[g-1]..group_ends[g]`). Equal to the curve of the
+    /// gathered rows (zero-weight groups vanish), without sorting again.
+    pub fn weighted(
+        sorted_rows: &[u32],
+        sorted_y: &[u8],
+        group_scores: &[f64],
+        group_ends: &[u32],
+        weight: &[u32],
+    ) -> Curve {
+        let mut groups = Vec::with_capacity(group_scores.len());
+        let (mut positives, mut negatives) = (0u64, 0u64);
+        let mut start = 0usize;
+        for (&score, &end) in group_scores.iter().zip(group_ends) {
+            let end = end as usize;
+            let (mut tp, mut fp) = (0u64, 0u64);
+            for (&row, &label) in sorted_rows[start..end].iter().zip(&sorted_y[start..end]) {
+                let w = u64::from(weight[row as usize]);
+                if label == 1 {
+                    tp += w;
+                } else {
+                    fp += w;
+                }
+            }
+            start = end;
+            if tp + fp > 0 {
+                positives += tp;
+                negatives += fp;
+                groups.push(Group { score, tp, fp });
+            }
+        }
+        Curve {
+            groups,
+            positives,
+            negatives,
+        }
+    }
+
     /// Builds the curve of one column of a label matrix and a score matrix.
     pub fn from_column(y: ndarray::ArrayView1<u8>, p: ndarray::ArrayView1<f64>) -> Curve {
         Curve::new(p.iter().copied().zip(y.iter().copied()).collect())

@@ -44,66 +44,116 @@ pub fn fmax(y: ArrayView2<u8>, p: ArrayView2<f64>) -> Result<Option<Fmax>> {
 }
 
 pub(crate) fn fmax_validated(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Result<Option<Fmax>> {
-    let thresholds = fmax_thresholds();
-    let nt = thresholds.len();
-    let mut prec_sum = vec![0.0f64; nt];
-    let mut prec_n = vec![0u64; nt];
-    let mut rec_sum = vec![0.0f64; nt];
-    // per record: histogram over "how many thresholds are <= score" (0..=nt)
-    let mut hist_pred = vec![0u32; nt + 1];
-    let mut hist_tp = vec![0u32; nt + 1];
-    for (r, (yr, pr)) in y.rows().into_iter().zip(p.rows()).enumerate() {
-        hist_pred.fill(0);
-        hist_tp.fill(0);
-        let mut n_true = 0u32;
-        for (&t, &s) in yr.iter().zip(pr.iter()) {
-            let b = thresholds.partition_point(|&th| th <= s);
-            hist_pred[b] += 1;
-            if t == 1 {
-                hist_tp[b] += 1;
-                n_true += 1;
+    FmaxTable::new(y, p).fmax_over(0..y.nrows())
+}
+
+/// Per record and grid threshold: how many labels are predicted and how many of those are
+/// true. Built once; Fmax of any multiset of records (the data, or a bootstrap resample)
+/// is then one pass over its rows, with the same arithmetic in the same order as on the
+/// gathered rows.
+pub(crate) struct FmaxTable {
+    thresholds: Vec<f64>,
+    /// true labels per record
+    n_true: Vec<u32>,
+    /// [record * nt + i]: labels with score >= thresholds[i]
+    pred_at: Vec<u32>,
+    /// [record * nt + i]: true labels with score >= thresholds[i]
+    tp_at: Vec<u32>,
+}
+
+impl FmaxTable {
+    /// Never fails: records without a true label are only an error when used.
+    pub fn new(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> FmaxTable {
+        let thresholds = fmax_thresholds();
+        let nt = thresholds.len();
+        let n = y.nrows();
+        let mut n_true = Vec::with_capacity(n);
+        let mut pred_at = vec![0u32; n * nt];
+        let mut tp_at = vec![0u32; n * nt];
+        // per record: histogram over "how many thresholds are <= score" (0..=nt)
+        let mut hist_pred = vec![0u32; nt + 1];
+        let mut hist_tp = vec![0u32; nt + 1];
+        for (r, (yr, pr)) in y.rows().into_iter().zip(p.rows()).enumerate() {
+            hist_pred.fill(0);
+            hist_tp.fill(0);
+            let mut t_count = 0u32;
+            for (&t, &s) in yr.iter().zip(pr.iter()) {
+                let b = thresholds.partition_point(|&th| th <= s);
+                hist_pred[b] += 1;
+                if t == 1 {
+                    hist_tp[b] += 1;
+                    t_count += 1;
+                }
+            }
+            n_true.push(t_count);
+            // predicted at threshold i <=> i < b: suffix sums from the top bucket down
+            let (mut pred, mut tp) = (0u32, 0u32);
+            for i in (0..nt).rev() {
+                pred += hist_pred[i + 1];
+                tp += hist_tp[i + 1];
+                pred_at[r * nt + i] = pred;
+                tp_at[r * nt + i] = tp;
             }
         }
-        if n_true == 0 {
-            return Err(MetricsError::RecordWithoutLabels {
-                metric: "Fmax",
-                record: r,
-            });
+        FmaxTable {
+            thresholds,
+            n_true,
+            pred_at,
+            tp_at,
         }
-        // predicted at threshold i <=> i < b: suffix sums from the top bucket down
-        let (mut pred, mut tp) = (0u32, 0u32);
-        for i in (0..nt).rev() {
-            pred += hist_pred[i + 1];
-            tp += hist_tp[i + 1];
-            if pred > 0 {
-                prec_sum[i] += tp as f64 / pred as f64;
-                prec_n[i] += 1;
+    }
+
+    /// Fmax of the records `rows` (repetitions count), in iteration order. Errors on a
+    /// record without a true label (`record` is its position in `rows`).
+    pub fn fmax_over(&self, rows: impl IntoIterator<Item = usize>) -> Result<Option<Fmax>> {
+        let nt = self.thresholds.len();
+        let mut prec_sum = vec![0.0f64; nt];
+        let mut prec_n = vec![0u64; nt];
+        let mut rec_sum = vec![0.0f64; nt];
+        let mut n = 0usize;
+        for (pos, r) in rows.into_iter().enumerate() {
+            n += 1;
+            if self.n_true[r] == 0 {
+                return Err(MetricsError::RecordWithoutLabels {
+                    metric: "Fmax",
+                    record: pos,
+                });
             }
-            rec_sum[i] += tp as f64 / n_true as f64;
+            let n_true = self.n_true[r] as f64;
+            let pred_at = &self.pred_at[r * nt..(r + 1) * nt];
+            let tp_at = &self.tp_at[r * nt..(r + 1) * nt];
+            for i in 0..nt {
+                let (pred, tp) = (pred_at[i], tp_at[i]);
+                if pred > 0 {
+                    prec_sum[i] += tp as f64 / pred as f64;
+                    prec_n[i] += 1;
+                }
+                rec_sum[i] += tp as f64 / n_true;
+            }
         }
+        let n = n as f64;
+        let mut best: Option<Fmax> = None;
+        for i in 0..nt {
+            if prec_n[i] == 0 {
+                continue;
+            }
+            let precision = prec_sum[i] / prec_n[i] as f64;
+            let recall = rec_sum[i] / n;
+            let f = 2.0 * precision * recall / (precision + recall);
+            if f.is_nan() {
+                continue;
+            }
+            if best.is_none_or(|b| f > b.fmax) {
+                best = Some(Fmax {
+                    fmax: f,
+                    threshold: self.thresholds[i],
+                    precision,
+                    recall,
+                });
+            }
+        }
+        Ok(best)
     }
-    let n = y.nrows() as f64;
-    let mut best: Option<Fmax> = None;
-    for i in 0..nt {
-        if prec_n[i] == 0 {
-            continue;
-        }
-        let precision = prec_sum[i] / prec_n[i] as f64;
-        let recall = rec_sum[i] / n;
-        let f = 2.0 * precision * recall / (precision + recall);
-        if f.is_nan() {
-            continue;
-        }
-        if best.is_none_or(|b| f > b.fmax) {
-            best = Some(Fmax {
-                fmax: f,
-                threshold: thresholds[i],
-                precision,
-                recall,
-            });
-        }
-    }
-    Ok(best)
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@
 //! - [`challenge`]: CPSC F_beta / G_beta.
 //! - [`bootstrap`]: point value, mean, 5th/95th percentiles over index sets.
 //! - [`report`]: [`evaluate`] -> [`Report`] (serde), everything at once.
+//! - `resample`: evaluate's bootstrap without re-sorting (each label sorted once, resamples
+//!   reweight rows by multiplicity; bit-identical to recomputing on gathered rows).
 //! - [`npy`]: strict `.npy` readers for labels, scores and index sets (the only I/O).
 //!
 //! ## Invariants
@@ -39,6 +41,7 @@ pub mod fmax;
 pub mod npy;
 pub mod ranking;
 pub mod report;
+mod resample;
 pub mod thresholds;
 mod validate;
 

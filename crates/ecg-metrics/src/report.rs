@@ -1,6 +1,6 @@
 //! `evaluate`: every metric of the crate on one split, as one serialisable [`Report`] (the
 //! JSON that `ecg metrics` prints and the trainer stores with a run).
-use crate::bootstrap::{bootstrap_many, BootstrapSummary};
+use crate::bootstrap::BootstrapSummary;
 use crate::challenge::{challenge_validated, CHALLENGE_BETA};
 use crate::classification::{
     binarize_validated, check_thresholds, counts_validated, f1_from_counts,
@@ -9,6 +9,7 @@ use crate::classification::{
 use crate::error::{MetricsError, Result};
 use crate::fmax::{fmax_validated, Fmax};
 use crate::ranking::{ranking_validated, LabelwiseSummary};
+use crate::resample::Resampler;
 use crate::validate;
 use ndarray::ArrayView2;
 use serde::ser::SerializeMap;
@@ -251,18 +252,14 @@ pub fn evaluate(y: ArrayView2<u8>, p: ArrayView2<f64>, cfg: &EvalConfig) -> Resu
     let bootstrap = match cfg.bootstrap {
         None => None,
         Some(samples) => {
-            let thresholds = primary.thresholds.clone();
-            let s = bootstrap_many(y, p, samples, |ys, ps| {
-                let r = ranking_validated(&ys, &ps, false);
-                let f = match fmax_validated(&ys, &ps) {
-                    Ok(f) => f.map(|f| f.fmax),
-                    Err(MetricsError::RecordWithoutLabels { .. }) => None,
-                    Err(e) => return Err(e),
-                };
-                let pred = binarize_validated(&ps, &thresholds);
-                let f1 = f1_from_counts(&counts_validated(&ys, &pred.view()));
-                Ok(vec![r.auc.macro_, r.ap.macro_, f, Some(f1.macro_.f1)])
-            })?;
+            let pred = binarize_validated(&p, &primary.thresholds);
+            let point = [
+                ranking.auc.macro_,
+                ranking.ap.macro_,
+                fmax.map(|f| f.fmax),
+                Some(primary.macro_.f1),
+            ];
+            let s = Resampler::new(y, p, pred).summaries(point, samples)?;
             let mut it = s.into_iter();
             let mut next = || {
                 it.next().ok_or_else(|| MetricsError::BootstrapImpossible {
