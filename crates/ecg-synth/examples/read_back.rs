@@ -8,7 +8,10 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     let dir = PathBuf::from(a.get(1).ok_or("usage: read_back DATASET_DIR RECORDS")?);
-    let n: u32 = a.get(2).ok_or("usage: read_back DATASET_DIR RECORDS")?.parse()?;
+    let n: u32 = a
+        .get(2)
+        .ok_or("usage: read_back DATASET_DIR RECORDS")?
+        .parse()?;
     let t = std::time::Instant::now();
     let sum: f64 = (1..=n)
         .into_par_iter()
@@ -20,6 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<Vec<f64>, String>>()?
         .iter()
         .sum();
-    println!("read {n} records in {:.2} s (checksum of values {sum:.3})", t.elapsed().as_secs_f64());
+    println!(
+        "read {n} records in {:.2} s (checksum of values {sum:.3})",
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }

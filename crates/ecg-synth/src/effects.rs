@@ -561,12 +561,15 @@ pub fn apply_statements<R: Rng + ?Sized>(
     }
 }
 
-/// PTB-XL's `heart_axis` category for a frontal QRS axis in degrees.
+/// PTB-XL's `heart_axis` category for a frontal QRS axis in degrees, after the German
+/// position types its reports use: SAR (beyond −90°), ALAD (überdrehter Linkstyp, −90…−30°),
+/// LAD (Linkstyp, −30…+30°), MID (+30…+90°), RAD (Rechtstyp, +90…+120°), ARAD (beyond
+/// +120°). (The sample's rare AXL/AXR are not produced.)
 pub fn axis_category(deg: f64) -> &'static str {
     match deg {
         d if d < -90.0 => "SAR",
-        d if d < -45.0 => "ALAD",
-        d if d < -30.0 => "LAD",
+        d if d < -30.0 => "ALAD",
+        d if d < 30.0 => "LAD",
         d if d <= 90.0 => "MID",
         d if d <= 120.0 => "RAD",
         _ => "ARAD",

@@ -65,6 +65,8 @@ pub struct PlannedRecord {
     pub ecg_id: u32,
     pub patient_id: u32,
     pub age: f64,
+    /// Age at the patient's first record (drives the patient's heart, shared by all visits).
+    pub first_age: f64,
     /// 0 male, 1 female.
     pub sex: u8,
     pub height: Option<f64>,
@@ -222,6 +224,7 @@ impl DatasetPlan {
                 ecg_id: pos as u32 + 1,
                 patient_id: ids[p],
                 age,
+                first_age: pats[p].age0,
                 sex: pats[p].female as u8,
                 height: pats[p].height,
                 weight: pats[p].weight,
@@ -268,7 +271,7 @@ impl DatasetPlan {
     pub fn record_spec(&self, r: &PlannedRecord) -> (RecordSpec, HeartColumns) {
         let seed = self.config.seed;
         let mut prng = rng_for(seed, DOMAIN_PATIENT, r.patient_id as u64);
-        let patient = Patient::draw(&mut prng, r.age, r.sex == 1);
+        let patient = Patient::draw(&mut prng, r.first_age, r.sex == 1);
         let mut angle = [0.0; 6];
         let mut gain = [1.0; 6];
         let mut rng = rng_for(seed, DOMAIN_RECORD, r.ecg_id as u64);
