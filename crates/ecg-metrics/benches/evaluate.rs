@@ -40,6 +40,24 @@ fn bench(c: &mut Criterion) {
             evaluate(y.view(), p.view(), &cfg).expect("valid")
         })
     });
+    g.bench_function("evaluate_fixed_0.5", |b| {
+        b.iter(|| evaluate(y.view(), p.view(), &EvalConfig::default()).expect("valid"))
+    });
+    g.bench_function("part/macro_auc", |b| {
+        b.iter(|| ecg_metrics::macro_auc(y.view(), p.view()).expect("valid"))
+    });
+    g.bench_function("part/micro_auc", |b| {
+        b.iter(|| ecg_metrics::micro_auc(y.view(), p.view()).expect("valid"))
+    });
+    g.bench_function("part/fmax", |b| {
+        b.iter(|| ecg_metrics::fmax(y.view(), p.view()).expect("valid"))
+    });
+    g.bench_function("part/binarize+f1_report", |b| {
+        b.iter(|| {
+            let q = ecg_metrics::binarize(p.view(), &[0.5; 71]).expect("valid");
+            ecg_metrics::f1_report(y.view(), q.view()).expect("valid")
+        })
+    });
     let samples =
         ecg_metrics::draw_bootstrap_samples(y.view(), 100, 0).expect("every label has a positive");
     g.bench_function("evaluate+100_bootstrap", |b| {

@@ -3,7 +3,7 @@
 //! scikit-learn's `zero_division = 0`; label-wise and subset (exact-match) accuracy.
 use crate::error::{MetricsError, Result};
 use crate::validate;
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 /// The threshold used when none is fitted.
@@ -108,20 +108,22 @@ pub struct F1Report {
     pub micro: Prf,
 }
 
-/// Confusion counts of every label.
+/// Confusion counts of every label (one row-major pass).
 pub(crate) fn counts_validated(y: &ArrayView2<u8>, pred: &ArrayView2<u8>) -> Vec<Counts> {
-    (0..y.ncols())
-        .map(|j| {
-            let mut c = Counts::default();
-            Zip::from(y.column(j))
-                .and(pred.column(j))
-                .for_each(|&t, &q| match (t, q) {
-                    (1, 1) => c.tp += 1,
-                    (0, 1) => c.fp += 1,
-                    (1, 0) => c.fn_ += 1,
-                    _ => c.tn += 1,
-                });
-            c
+    // cells[j][2 * truth + prediction]
+    let mut cells = vec![[0u64; 4]; y.ncols()];
+    for (yr, qr) in y.rows().into_iter().zip(pred.rows()) {
+        for ((c, &t), &q) in cells.iter_mut().zip(yr.iter()).zip(qr.iter()) {
+            c[usize::from(2 * t + q)] += 1;
+        }
+    }
+    cells
+        .iter()
+        .map(|c| Counts {
+            tn: c[0],
+            fp: c[1],
+            fn_: c[2],
+            tp: c[3],
         })
         .collect()
 }

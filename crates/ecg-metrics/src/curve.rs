@@ -5,12 +5,6 @@
 //! Invariant: inputs were validated (labels 0/1, scores finite); groups are in strictly
 //! decreasing score order and their counts sum to the number of records.
 
-/// Sort order of `(score, label)` pairs: score descending. `total_cmp` keeps -0.0 and 0.0
-/// adjacent, so grouping adjacent equal values is complete.
-pub(crate) fn descending(a: &(f64, u8), b: &(f64, u8)) -> std::cmp::Ordering {
-    b.0.total_cmp(&a.0)
-}
-
 /// Records sharing one score value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Group {
@@ -33,11 +27,11 @@ pub(crate) struct Curve {
 impl Curve {
     /// Sorts `(score, label)` pairs and collapses equal scores (`==`, so -0.0 and 0.0 tie).
     pub fn new(mut pairs: Vec<(f64, u8)>) -> Curve {
-        pairs.sort_unstable_by(descending);
+        crate::sort::sort_desc(&mut pairs);
         Curve::from_sorted(pairs)
     }
 
-    /// Collapses pairs already sorted by [`descending`].
+    /// Collapses pairs already sorted by score, descending.
     pub fn from_sorted(pairs: Vec<(f64, u8)>) -> Curve {
         let mut groups: Vec<Group> = Vec::new();
         let (mut positives, mut negatives) = (0u64, 0u64);

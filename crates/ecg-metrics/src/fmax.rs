@@ -47,18 +47,36 @@ pub(crate) fn fmax_validated(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Result<
     FmaxTable::new(y, p).fmax_over(0..y.nrows())
 }
 
-/// Per record and grid threshold: how many labels are predicted and how many of those are
-/// true. Built once; Fmax of any multiset of records (the data, or a bootstrap resample)
-/// is then one pass over its rows, with the same arithmetic in the same order as on the
-/// gathered rows.
+/// Per record and grid threshold: the record's precision term TP/predicted (NaN where
+/// nothing is predicted) and recall term TP/true. Built once; Fmax of any multiset of records
+/// (the data, or a bootstrap resample) is then one pass of additions over its rows, in the
+/// same order and with the same values as on the gathered rows.
 pub(crate) struct FmaxTable {
     thresholds: Vec<f64>,
     /// true labels per record
     n_true: Vec<u32>,
-    /// [record * nt + i]: labels with score >= thresholds[i]
-    pred_at: Vec<u32>,
-    /// [record * nt + i]: true labels with score >= thresholds[i]
-    tp_at: Vec<u32>,
+    /// [record * nt + i]: TP / predicted at thresholds[i], NaN when nothing is predicted
+    prec: Vec<f64>,
+    /// [record * nt + i]: TP / true at thresholds[i]
+    rec: Vec<f64>,
+}
+
+/// Number of grid thresholds `<= s` (the grid is increasing), in O(1).
+fn bucket(thresholds: &[f64], s: f64) -> usize {
+    let nt = thresholds.len();
+    let guess = (s * FMAX_STEPS as f64).floor();
+    let mut b = if guess < 0.0 {
+        0
+    } else {
+        ((guess as usize) + 1).min(nt)
+    };
+    while b > 0 && thresholds[b - 1] > s {
+        b -= 1;
+    }
+    while b < nt && thresholds[b] <= s {
+        b += 1;
+    }
+    b
 }
 
 impl FmaxTable {
@@ -68,8 +86,8 @@ impl FmaxTable {
         let nt = thresholds.len();
         let n = y.nrows();
         let mut n_true = Vec::with_capacity(n);
-        let mut pred_at = vec![0u32; n * nt];
-        let mut tp_at = vec![0u32; n * nt];
+        let mut prec = vec![0.0f64; n * nt];
+        let mut rec = vec![0.0f64; n * nt];
         // per record: histogram over "how many thresholds are <= score" (0..=nt)
         let mut hist_pred = vec![0u32; nt + 1];
         let mut hist_tp = vec![0u32; nt + 1];
@@ -78,7 +96,7 @@ impl FmaxTable {
             hist_tp.fill(0);
             let mut t_count = 0u32;
             for (&t, &s) in yr.iter().zip(pr.iter()) {
-                let b = thresholds.partition_point(|&th| th <= s);
+                let b = bucket(&thresholds, s);
                 hist_pred[b] += 1;
                 if t == 1 {
                     hist_tp[b] += 1;
@@ -91,15 +109,19 @@ impl FmaxTable {
             for i in (0..nt).rev() {
                 pred += hist_pred[i + 1];
                 tp += hist_tp[i + 1];
-                pred_at[r * nt + i] = pred;
-                tp_at[r * nt + i] = tp;
+                prec[r * nt + i] = if pred > 0 {
+                    tp as f64 / pred as f64
+                } else {
+                    f64::NAN
+                };
+                rec[r * nt + i] = tp as f64 / t_count as f64;
             }
         }
         FmaxTable {
             thresholds,
             n_true,
-            pred_at,
-            tp_at,
+            prec,
+            rec,
         }
     }
 
@@ -119,16 +141,14 @@ impl FmaxTable {
                     record: pos,
                 });
             }
-            let n_true = self.n_true[r] as f64;
-            let pred_at = &self.pred_at[r * nt..(r + 1) * nt];
-            let tp_at = &self.tp_at[r * nt..(r + 1) * nt];
+            let prec = &self.prec[r * nt..(r + 1) * nt];
+            let rec = &self.rec[r * nt..(r + 1) * nt];
             for i in 0..nt {
-                let (pred, tp) = (pred_at[i], tp_at[i]);
-                if pred > 0 {
-                    prec_sum[i] += tp as f64 / pred as f64;
+                if !prec[i].is_nan() {
+                    prec_sum[i] += prec[i];
                     prec_n[i] += 1;
                 }
-                rec_sum[i] += tp as f64 / n_true;
+                rec_sum[i] += rec[i];
             }
         }
         let n = n as f64;
@@ -167,6 +187,39 @@ mod tests {
         assert_eq!(t.len(), 101);
         assert_eq!(t[0], 0.0);
         assert_eq!(t[100], 1.0);
+    }
+
+    #[test]
+    fn bucket_counts_thresholds_at_or_below() {
+        let t = fmax_thresholds();
+        for s in [
+            -1.0,
+            -0.0,
+            0.0,
+            0.005,
+            0.07,
+            0.07000000000000001,
+            0.29,
+            0.3,
+            0.5,
+            0.99,
+            1.0,
+            1.5,
+        ] {
+            assert_eq!(
+                bucket(&t, s),
+                t.iter().filter(|&&x| x <= s).count(),
+                "s = {s}"
+            );
+        }
+        for f in [0.07f32, 0.29, 0.58, 0.3] {
+            let s = f64::from(f);
+            assert_eq!(
+                bucket(&t, s),
+                t.iter().filter(|&&x| x <= s).count(),
+                "s = {s}"
+            );
+        }
     }
 
     #[test]

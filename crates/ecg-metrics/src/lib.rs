@@ -8,6 +8,7 @@
 //! ## Code map
 //! - [`error`]: [`MetricsError`], the one error type (names matrix, record, label, file).
 //! - `validate`: shape / emptiness / finiteness / 0-1 checks every public function runs.
+//! - `sort`: descending radix sort of scores (O(n), exact).
 //! - `curve`: one label sorted once into tie groups; AUC, AP and the F1-optimal threshold
 //!   are single passes over it (O(n log n) per label, labels in parallel with rayon).
 //! - [`ranking`]: ROC-AUC and average precision per label, macro, micro.
@@ -42,6 +43,7 @@ pub mod npy;
 pub mod ranking;
 pub mod report;
 mod resample;
+mod sort;
 pub mod thresholds;
 mod validate;
 

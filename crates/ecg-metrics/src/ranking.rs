@@ -91,9 +91,7 @@ pub fn macro_average_precision(y: ArrayView2<u8>, p: ArrayView2<f64>) -> Result<
 
 /// The curve of all cells pooled.
 fn pooled(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Curve {
-    let mut pairs: Vec<(f64, u8)> = p.iter().copied().zip(y.iter().copied()).collect();
-    pairs.par_sort_unstable_by(crate::curve::descending);
-    Curve::from_sorted(pairs)
+    Curve::new(p.iter().copied().zip(y.iter().copied()).collect())
 }
 
 /// Micro ROC-AUC: every (record, label) cell pooled into one binary problem.

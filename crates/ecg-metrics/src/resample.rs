@@ -5,7 +5,7 @@
 //! Fmax walks the resample's rows in order with the same arithmetic (also identical).
 use crate::bootstrap::{check_samples, BootstrapSummary};
 use crate::classification::{f1_from_counts, Counts};
-use crate::curve::{descending, Curve};
+use crate::curve::Curve;
 use crate::error::{MetricsError, Result};
 use crate::fmax::FmaxTable;
 use crate::ranking::LabelwiseSummary;
@@ -22,16 +22,16 @@ struct SortedLabel {
 
 impl SortedLabel {
     fn new(y: ndarray::ArrayView1<u8>, p: ndarray::ArrayView1<f64>) -> SortedLabel {
-        let mut order: Vec<(f64, u8, u32)> = p
+        let mut order: Vec<(f64, (u8, u32))> = p
             .iter()
             .zip(y.iter())
             .enumerate()
-            .map(|(i, (&s, &t))| (s, t, i as u32))
+            .map(|(i, (&s, &t))| (s, (t, i as u32)))
             .collect();
-        order.sort_unstable_by(|a, b| descending(&(a.0, a.1), &(b.0, b.1)));
+        crate::sort::sort_desc(&mut order);
         let mut group_scores: Vec<f64> = Vec::new();
         let mut group_ends: Vec<u32> = Vec::new();
-        for (pos, &(s, _, _)) in order.iter().enumerate() {
+        for (pos, &(s, _)) in order.iter().enumerate() {
             if group_scores.last() == Some(&s) {
                 if let Some(e) = group_ends.last_mut() {
                     *e = pos as u32 + 1;
@@ -42,8 +42,8 @@ impl SortedLabel {
             }
         }
         SortedLabel {
-            rows: order.iter().map(|o| o.2).collect(),
-            y: order.iter().map(|o| o.1).collect(),
+            rows: order.iter().map(|o| o.1 .1).collect(),
+            y: order.iter().map(|o| o.1 .0).collect(),
             group_scores,
             group_ends,
         }
