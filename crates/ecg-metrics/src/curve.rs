@@ -98,6 +98,70 @@ impl Curve {
         Curve::new(p.iter().copied().zip(y.iter().copied()).collect())
     }
 
+    /// The curve of the union of several curves' records (the pooled, "micro" curve): a
+    /// parallel pairwise merge of the sorted group lists, equal scores summed. Identical to
+    /// sorting all pooled (score, label) pairs, at O(total x log(curves)).
+    pub fn merged(curves: &[Curve]) -> Curve {
+        match curves {
+            [] => Curve {
+                groups: Vec::new(),
+                positives: 0,
+                negatives: 0,
+            },
+            [one] => one.clone(),
+            _ => {
+                let (a, b) = curves.split_at(curves.len() / 2);
+                let (a, b) = rayon::join(|| Curve::merged(a), || Curve::merged(b));
+                Curve::merge_two(&a, &b)
+            }
+        }
+    }
+
+    fn merge_two(a: &Curve, b: &Curve) -> Curve {
+        let mut groups: Vec<Group> = Vec::with_capacity(a.groups.len() + b.groups.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.groups.len() || j < b.groups.len() {
+            let next = match (a.groups.get(i), b.groups.get(j)) {
+                (Some(x), Some(y)) if x.score == y.score => {
+                    i += 1;
+                    j += 1;
+                    Group {
+                        score: x.score,
+                        tp: x.tp + y.tp,
+                        fp: x.fp + y.fp,
+                    }
+                }
+                // total_cmp: the same order the sort uses (-0.0 == 0.0 handled above)
+                (Some(x), Some(y)) if x.score.total_cmp(&y.score).is_gt() => {
+                    i += 1;
+                    *x
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    *x
+                }
+                (_, Some(y)) => {
+                    j += 1;
+                    *y
+                }
+                (None, None) => break,
+            };
+            match groups.last_mut() {
+                // -0.0 and 0.0 from different inputs meet here
+                Some(g) if g.score == next.score => {
+                    g.tp += next.tp;
+                    g.fp += next.fp;
+                }
+                _ => groups.push(next),
+            }
+        }
+        Curve {
+            groups,
+            positives: a.positives + b.positives,
+            negatives: a.negatives + b.negatives,
+        }
+    }
+
     /// ROC-AUC by the rank statistic with ties averaged (each tie group contributes a
     /// trapezoid), in exact integer arithmetic until the final division.
     /// `None` when only one class is present.
@@ -193,6 +257,23 @@ mod tests {
         assert_eq!((c.groups[0].tp, c.groups[0].fp), (1, 1));
         assert_eq!((c.groups[2].tp, c.groups[2].fp), (1, 1));
         assert_eq!((c.positives, c.negatives), (2, 3));
+    }
+
+    #[test]
+    fn merging_equals_pooling() {
+        let parts = vec![
+            vec![(0.5, 1u8), (0.0, 0), (0.9, 0), (0.5, 0)],
+            vec![(-0.0, 1), (0.5, 1), (0.7, 0)],
+            vec![(0.9, 1), (0.1, 0)],
+        ];
+        let curves: Vec<Curve> = parts.iter().cloned().map(Curve::new).collect();
+        let pooled = Curve::new(parts.concat());
+        let merged = Curve::merged(&curves);
+        assert_eq!(merged.groups, pooled.groups);
+        assert_eq!(
+            (merged.positives, merged.negatives),
+            (pooled.positives, pooled.negatives)
+        );
     }
 
     #[test]

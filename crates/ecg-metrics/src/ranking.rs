@@ -89,9 +89,9 @@ pub fn macro_average_precision(y: ArrayView2<u8>, p: ArrayView2<f64>) -> Result<
     ))
 }
 
-/// The curve of all cells pooled.
+/// The curve of all cells pooled (merged from the per-label curves).
 fn pooled(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Curve {
-    Curve::new(p.iter().copied().zip(y.iter().copied()).collect())
+    Curve::merged(&curves(y, p))
 }
 
 /// Micro ROC-AUC: every (record, label) cell pooled into one binary problem.
@@ -121,7 +121,7 @@ pub(crate) fn ranking_validated(y: &ArrayView2<u8>, p: &ArrayView2<f64>, micro: 
     let ap =
         LabelwiseSummary::from_per_label(curves.iter().map(Curve::average_precision).collect());
     let (micro_auc, micro_ap) = if micro {
-        let c = pooled(y, p);
+        let c = Curve::merged(&curves);
         (c.roc_auc(), c.average_precision())
     } else {
         (None, None)
