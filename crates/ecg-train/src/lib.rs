@@ -1,1 +1,55 @@
-//! ecg-train: see the crate description and docs/ARCHITECTURE.md.
+//! # ecg-train
+//!
+//! The learning side of the toolkit: data pipeline over a packed dataset, losses,
+//! AdamW + schedules, the trainer (plain training and knowledge distillation),
+//! evaluation with validation-fitted thresholds and label-correlation calibration, and
+//! prediction on WFDB records. Driven by a TOML [`config::TrainConfig`].
+//!
+//! ## Code map
+//! - [`config`]: the TOML config (`deny_unknown_fields` everywhere; paths relative to the
+//!   config file).
+//! - [`loss`]: BCE, ASL, binary KL with temperature, the full KD loss (METHODS §5).
+//! - [`optim`]: AdamW over named trainable variables, state saved/loaded by name.
+//! - [`schedule`]: one-cycle, cosine with warm-up, constant — pure functions of the step.
+//! - [`pack`]: a minimal in-memory reader/writer of the `ecg-pack/1` file (the contract
+//!   ecg-io implements; swap for `ecg_io::pack::PackedDataset` when it lands).
+//! - [`data`]: task + leads + standardiser over a memory-mapped pack; training batches
+//!   built on worker threads; evaluation windows.
+//! - [`augment`]: amplitude scale, Gaussian noise, time-out on training crops.
+//! - [`labels`]: the bridge to ecg-labels (task of a pack, E and C on the training split).
+//! - [`score`]: windows → network → sigmoid → max/mean aggregation per record.
+//! - [`trainer`]: the loop, checkpoints, resume, early stopping, metrics JSONL.
+//! - [`eval`]: `scores.npy`, `labels.npy`, `metrics.json` (+ calibrated variants).
+//! - [`predict`]: WFDB records → probability table.
+//! - [`checkpoint`]: run-folder layout, atomic writes, the preprocessing sidecar.
+//!
+//! ## Invariants
+//! - Nothing is fitted on the test folds: the standardiser, E, C, thresholds and λ come
+//!   from the training or validation folds.
+//! - A training batch depends only on (seed, epoch, batch index); torch's generator is
+//!   reseeded from (seed, global step) before every step. On CPU a run, and a run
+//!   stopped and resumed at any step, give bitwise-identical weights.
+//! - Every checkpoint carries `<ckpt>.json` (ModelSpec) and `<ckpt>.train.json`
+//!   ([`checkpoint::Preprocessing`]): eval and predict need nothing else.
+//! - All files are written atomically (temp file + rename); the resume state is written
+//!   last.
+pub mod augment;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod eval;
+pub mod labels;
+pub mod loss;
+pub mod optim;
+pub mod pack;
+pub mod predict;
+pub mod schedule;
+pub mod score;
+pub mod trainer;
+
+pub use config::TrainConfig;
+pub use error::TrainError;
+pub use eval::{eval_checkpoint, EvalOptions, EvalSummary};
+pub use predict::{predict, Predictions};
+pub use trainer::{train, TrainOptions, TrainOutcome};

@@ -1,0 +1,171 @@
+//! Run-folder files: atomic writes, the preprocessing sidecar (`<ckpt>.train.json`) that
+//! lets eval/predict rebuild the whole input pipeline from a checkpoint alone, and the
+//! resume state (`checkpoint-last.state.json`).
+use crate::config::{InputMode, StandardizeMode, TrainConfig};
+use crate::error::TrainError;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// `path` with `suffix` appended to its file name (`a.safetensors` + `.json`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// A temporary sibling of `path` (same folder, so the rename is atomic). Keeps the
+/// extension, which decides the format of tch's writers.
+pub fn tmp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".tmp-{}-{name}", std::process::id()))
+}
+
+/// Renames `tmp` onto `dst`.
+pub fn rename(tmp: &Path, dst: &Path) -> Result<(), TrainError> {
+    std::fs::rename(tmp, dst).map_err(|e| TrainError::io(dst, e))
+}
+
+/// Writes bytes atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let tmp = tmp_path(path);
+    std::fs::write(&tmp, bytes).map_err(|e| TrainError::io(&tmp, e))?;
+    rename(&tmp, path)
+}
+
+/// Writes pretty JSON atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrainError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| TrainError::Json {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads JSON.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, TrainError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::Json {
+        path: path.to_path_buf(),
+        source: e,
+    })
+}
+
+/// Standardisation parameters fitted on the training folds: one (mean, std) per input
+/// lead (all equal for the global mode; 0/1 for none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardizer {
+    pub mode: StandardizeMode,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+impl Standardizer {
+    /// Applies `(x − mean) / std` lead by lead to one record `[leads * samples]`.
+    pub fn apply(&self, x: &mut [f32], samples: usize) {
+        for (l, row) in x.chunks_mut(samples).enumerate() {
+            let (m, s) = (self.mean[l] as f32, self.std[l] as f32);
+            for v in row {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+}
+
+/// Everything needed to turn a raw record into network input and outputs into labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    /// `ecg_nn` preset used.
+    pub preset: String,
+    pub task: String,
+    pub min_likelihood: f64,
+    /// Output order of the network.
+    pub class_names: Vec<String>,
+    /// Input lead names, in row order.
+    pub leads: Vec<String>,
+    /// Sampling rate (Hz) the network expects.
+    pub rate: u32,
+    /// Samples per record in the pack (the length `whole` mode expects).
+    pub record_samples: usize,
+    pub input: InputMode,
+    pub standardizer: Standardizer,
+    /// The pack's dataset name and preprocessing description (band-pass etc.).
+    pub dataset: String,
+    pub pack_preprocessing: String,
+}
+
+/// Where a run stands, written beside `checkpoint-last` after every epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Epochs fully done (the next epoch to run is this value).
+    pub epochs_done: usize,
+    /// Optimizer steps done within the epoch `epochs_done` (non-zero after a mid-epoch stop).
+    pub steps_into_epoch: usize,
+    pub global_step: usize,
+    pub best_val_auc: Option<f64>,
+    pub best_epoch: Option<usize>,
+    pub epochs_since_best: usize,
+    /// Whether early stopping or the last epoch ended the run.
+    pub finished: bool,
+}
+
+/// Paths of a run folder.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    pub root: PathBuf,
+}
+
+impl RunDir {
+    pub fn new(root: &Path) -> RunDir {
+        RunDir {
+            root: root.to_path_buf(),
+        }
+    }
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+    pub fn best(&self) -> PathBuf {
+        self.root.join("checkpoint-best.safetensors")
+    }
+    pub fn last(&self) -> PathBuf {
+        self.root.join("checkpoint-last.safetensors")
+    }
+    pub fn optimizer(&self) -> PathBuf {
+        self.root.join("checkpoint-last.optim.safetensors")
+    }
+    pub fn adaptor(&self) -> PathBuf {
+        self.root.join("checkpoint-last.adaptor.safetensors")
+    }
+    pub fn state(&self) -> PathBuf {
+        self.root.join("checkpoint-last.state.json")
+    }
+    pub fn metrics(&self) -> PathBuf {
+        self.root.join("metrics.jsonl")
+    }
+    /// The `.train.json` sidecar of a checkpoint.
+    pub fn preprocessing_of(ckpt: &Path) -> PathBuf {
+        with_suffix(ckpt, ".train.json")
+    }
+
+    /// Writes the config as used.
+    pub fn write_config(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
+        write_atomic(&self.config(), cfg.to_toml()?.as_bytes())
+    }
+}
+
+/// Reads a checkpoint's preprocessing sidecar, with an error naming it when missing.
+pub fn read_preprocessing(ckpt: &Path) -> Result<Preprocessing, TrainError> {
+    let p = RunDir::preprocessing_of(ckpt);
+    if !p.is_file() {
+        return Err(TrainError::Checkpoint {
+            path: ckpt.to_path_buf(),
+            msg: format!(
+                "no preprocessing sidecar {} (was it written by `ecg train`?)",
+                p.display()
+            ),
+        });
+    }
+    read_json(&p)
+}

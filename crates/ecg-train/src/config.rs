@@ -1,0 +1,441 @@
+//! The TOML experiment config. Every struct denies unknown keys, so a typo fails with the
+//! key's name; relative paths are resolved against the config file's folder.
+use crate::error::TrainError;
+use crate::loss::{KdWeights, TaskLoss};
+use crate::optim::AdamWConfig;
+use crate::schedule::Schedule;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A whole experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub data: DataConfig,
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub loss: TaskLoss,
+    #[serde(default)]
+    pub optim: AdamWConfig,
+    #[serde(default)]
+    pub schedule: Schedule,
+    pub train: RunConfig,
+    #[serde(default)]
+    pub augment: AugmentConfig,
+    /// Present for `ecg distill`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<DistillConfig>,
+}
+
+/// Which records, labels, leads and windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// The packed dataset (`ecg io pack` output).
+    pub pack: PathBuf,
+    /// Label task: `all`, `diagnostic`, `subdiagnostic`, `superdiagnostic`, `form`,
+    /// `rhythm` (PTB-XL) or `classes` (datasets whose codes are class names).
+    pub task: String,
+    /// Statements with a lower likelihood are ignored (PTB-XL; default 0 keeps all).
+    #[serde(default)]
+    pub min_likelihood: f64,
+    /// Lead names fed to the network, in order; default: every lead of the pack.
+    #[serde(default)]
+    pub leads: Option<Vec<String>>,
+    #[serde(default)]
+    pub input: InputMode,
+    #[serde(default)]
+    pub standardize: StandardizeMode,
+    #[serde(default = "d_train_folds")]
+    pub train_folds: Vec<u8>,
+    #[serde(default = "d_val_folds")]
+    pub val_folds: Vec<u8>,
+    #[serde(default = "d_test_folds")]
+    pub test_folds: Vec<u8>,
+    /// Keep at most this many records per split (the first ones in pack order); for
+    /// quick experiments and tests.
+    #[serde(default)]
+    pub max_records: Option<usize>,
+    /// Threads preparing batches.
+    #[serde(default = "d_workers")]
+    pub workers: usize,
+    /// Batches prepared ahead of the device.
+    #[serde(default = "d_prefetch")]
+    pub prefetch: usize,
+}
+fn d_train_folds() -> Vec<u8> {
+    (1..=8).collect()
+}
+fn d_val_folds() -> Vec<u8> {
+    vec![9]
+}
+fn d_test_folds() -> Vec<u8> {
+    vec![10]
+}
+fn d_workers() -> usize {
+    2
+}
+fn d_prefetch() -> usize {
+    4
+}
+
+/// How records become network inputs (METHODS §1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum InputMode {
+    /// Train on random crops of `length`; evaluate on sliding windows of `length` with
+    /// `stride`, sigmoid outputs aggregated by `aggregate`.
+    Crop {
+        #[serde(default = "d_len")]
+        length: usize,
+        #[serde(default = "d_stride")]
+        stride: usize,
+        #[serde(default)]
+        aggregate: Aggregate,
+    },
+    /// The whole record, for training and evaluation.
+    Whole,
+}
+fn d_len() -> usize {
+    250
+}
+fn d_stride() -> usize {
+    125
+}
+impl Default for InputMode {
+    fn default() -> Self {
+        InputMode::Crop {
+            length: 250,
+            stride: 125,
+            aggregate: Aggregate::Max,
+        }
+    }
+}
+
+/// Aggregation of window probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    #[default]
+    Max,
+    Mean,
+}
+
+/// Standardisation fitted on the training folds (METHODS §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StandardizeMode {
+    /// One scalar mean and std over all training samples and leads (the benchmark's).
+    #[default]
+    Global,
+    /// One mean and std per lead.
+    PerLead,
+    None,
+}
+
+/// The network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// An `ecg_nn::ModelSpec::preset` name.
+    pub preset: String,
+}
+
+/// Device choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    #[default]
+    Cpu,
+    Cuda,
+    /// CUDA when present, else CPU.
+    Auto,
+}
+
+impl DeviceChoice {
+    /// The tch device; an error when CUDA is requested and absent.
+    pub fn resolve(self) -> Result<tch::Device, TrainError> {
+        match self {
+            DeviceChoice::Cpu => Ok(tch::Device::Cpu),
+            DeviceChoice::Auto => Ok(tch::Device::cuda_if_available()),
+            DeviceChoice::Cuda => {
+                if tch::Cuda::is_available() {
+                    Ok(tch::Device::Cuda(0))
+                } else {
+                    Err(TrainError::Device(
+                        "device = \"cuda\" was requested but libtorch sees no CUDA device \
+                         (check the driver, CUDA_VISIBLE_DEVICES and that libtorch is a CUDA build)"
+                            .into(),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    #[serde(default = "d_eval_bs")]
+    pub eval_batch_size: usize,
+    pub seed: u64,
+    #[serde(default)]
+    pub device: DeviceChoice,
+    /// The run folder (config, checkpoints, metrics).
+    pub output_dir: PathBuf,
+    /// Stop when validation macro-AUC has not improved for this many epochs.
+    #[serde(default)]
+    pub patience: Option<usize>,
+    /// bf16/fp16 mixed precision via libtorch autocast (CUDA only; ignored on CPU).
+    #[serde(default)]
+    pub autocast: bool,
+    /// Stop (as if interrupted) after this many optimizer steps in total, after writing
+    /// the last checkpoint; `--resume` continues. For tests and time-boxed jobs.
+    #[serde(default)]
+    pub stop_after_steps: Option<usize>,
+}
+fn d_eval_bs() -> usize {
+    256
+}
+
+/// Augmentations applied to training crops (none by default).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AugmentConfig {
+    /// Multiply each record by a factor drawn uniformly from [1 − s, 1 + s].
+    #[serde(default)]
+    pub amplitude_scale: f64,
+    /// Add Gaussian noise with this standard deviation (in standardised units).
+    #[serde(default)]
+    pub gaussian_noise: f64,
+    /// Zero a random span of up to this fraction of the length, all leads (time-out).
+    #[serde(default)]
+    pub time_out: f64,
+}
+
+/// Where the student's features are taken for the feature term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureTap {
+    /// The input of the classification head ([batch, D]); linear adaptor.
+    #[default]
+    HeadInput,
+}
+
+/// Knowledge distillation (METHODS §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistillConfig {
+    /// The teacher checkpoint (`--teacher` overrides).
+    #[serde(default)]
+    pub teacher: Option<PathBuf>,
+    #[serde(default = "d_alpha")]
+    pub alpha: f64,
+    #[serde(default = "d_t")]
+    pub temperature: f64,
+    #[serde(default = "d_beta")]
+    pub beta: f64,
+    #[serde(default)]
+    pub feature: FeatureTap,
+}
+fn d_alpha() -> f64 {
+    0.5
+}
+fn d_t() -> f64 {
+    2.0
+}
+fn d_beta() -> f64 {
+    1.0
+}
+
+impl DistillConfig {
+    pub fn weights(&self) -> KdWeights {
+        KdWeights {
+            alpha: self.alpha,
+            temperature: self.temperature,
+            beta: self.beta,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Parses a config from TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &Path) -> Result<TrainConfig, TrainError> {
+        let cfg: TrainConfig =
+            toml::from_str(text).map_err(|e| TrainError::config(origin, e.to_string()))?;
+        cfg.validate(origin)?;
+        Ok(cfg)
+    }
+
+    /// Reads a config file and resolves its relative paths against its folder. The pack
+    /// must exist; `distill.teacher` is checked when distillation starts (`--teacher` may
+    /// replace it).
+    pub fn load(path: &Path) -> Result<TrainConfig, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+        let mut cfg = TrainConfig::from_toml(&text, path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.resolve_paths(base);
+        if !cfg.data.pack.is_file() {
+            return Err(TrainError::config(
+                path,
+                format!("data.pack: no such file {}", cfg.data.pack.display()),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    /// Makes `data.pack`, `train.output_dir` and `distill.teacher` absolute against `base`.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.data.pack);
+        fix(&mut self.train.output_dir);
+        if let Some(t) = self.distill.as_mut().and_then(|d| d.teacher.as_mut()) {
+            fix(t);
+        }
+    }
+
+    /// Value checks that serde cannot express; each names the key.
+    pub fn validate(&self, origin: &Path) -> Result<(), TrainError> {
+        let bad = |key: &str, msg: &str| Err(TrainError::config(origin, format!("{key}: {msg}")));
+        if self.train.epochs == 0 {
+            return bad("train.epochs", "must be at least 1");
+        }
+        if self.train.batch_size == 0 {
+            return bad("train.batch_size", "must be at least 1");
+        }
+        if self.train.eval_batch_size == 0 {
+            return bad("train.eval_batch_size", "must be at least 1");
+        }
+        if !(self.optim.lr > 0.0 && self.optim.lr.is_finite()) {
+            return bad("optim.lr", "must be a positive number");
+        }
+        if let InputMode::Crop { length, stride, .. } = self.data.input {
+            if length == 0 || stride == 0 {
+                return bad("data.input", "length and stride must be at least 1");
+            }
+        }
+        if self.data.train_folds.is_empty() || self.data.val_folds.is_empty() {
+            return bad(
+                "data.train_folds",
+                "train and validation folds must not be empty",
+            );
+        }
+        for f in self.data.val_folds.iter().chain(&self.data.test_folds) {
+            if self.data.train_folds.contains(f) {
+                return bad(
+                    "data.val_folds",
+                    &format!("fold {f} is also a training fold"),
+                );
+            }
+        }
+        if let Some(d) = &self.distill {
+            if !(0.0..=1.0).contains(&d.alpha) {
+                return bad("distill.alpha", "must be in [0, 1]");
+            }
+            if d.temperature <= 0.0 {
+                return bad("distill.temperature", "must be positive");
+            }
+            if d.beta < 0.0 {
+                return bad("distill.beta", "must be non-negative");
+            }
+        }
+        let a = &self.augment;
+        if !(0.0..1.0).contains(&a.amplitude_scale)
+            || a.gaussian_noise < 0.0
+            || !(0.0..=1.0).contains(&a.time_out)
+        {
+            return bad(
+                "augment",
+                "amplitude_scale in [0,1), gaussian_noise ≥ 0, time_out in [0,1]",
+            );
+        }
+        Ok(())
+    }
+
+    /// The config as TOML (written to the run folder).
+    pub fn to_toml(&self) -> Result<String, TrainError> {
+        toml::to_string_pretty(self)
+            .map_err(|e| TrainError::Other(format!("serialising config: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[data]
+pack = "data.pack"
+task = "superdiagnostic"
+
+[model]
+preset = "se_resnet1d"
+
+[train]
+epochs = 3
+batch_size = 32
+seed = 1
+output_dir = "runs/x"
+"#;
+
+    #[test]
+    fn minimal_parses_with_defaults() {
+        let c = TrainConfig::from_toml(MINIMAL, Path::new("x.toml")).expect("parses");
+        assert_eq!(c.data.train_folds, (1..=8).collect::<Vec<u8>>());
+        assert_eq!(c.loss, TaskLoss::Bce);
+        assert_eq!(c.data.input, InputMode::default());
+        // Round trip through the serialised form.
+        let again = TrainConfig::from_toml(&c.to_toml().expect("ser"), Path::new("y")).expect("re");
+        assert_eq!(c, again);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let text = MINIMAL.replace("seed = 1", "seed = 1\nlearning_rat = 3");
+        let e = TrainConfig::from_toml(&text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("learning_rat"), "{e}");
+        let text = MINIMAL.replace("[model]", "[loss]\nkind = \"asl\"\ngama_neg = 2\n[model]");
+        let e = TrainConfig::from_toml(&text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gama_neg"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let text = MINIMAL.replace("epochs = 3", "epochs = \"three\"");
+        let e = TrainConfig::from_toml(&text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("epochs"), "{e}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let text = MINIMAL.replace("batch_size = 32", "batch_size = 0");
+        let e = TrainConfig::from_toml(&text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("train.batch_size"), "{e}");
+    }
+
+    #[test]
+    fn missing_pack_is_named() {
+        let dir = std::env::temp_dir().join(format!("ecg-train-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let p = dir.join("c.toml");
+        std::fs::write(&p, MINIMAL).expect("write");
+        let e = TrainConfig::load(&p).unwrap_err().to_string();
+        assert!(e.contains("data.pack") && e.contains("data.pack"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,517 @@
+//! The data pipeline over a memory-mapped pack: label task, lead subset, standardiser
+//! fitted on the training folds, training batches (seeded shuffles, random crops,
+//! augmentations) built on worker threads, and evaluation windows.
+//!
+//! Invariant: the content of training batch `b` of epoch `e` depends only on
+//! (seed, e, b) — never on thread timing — so runs repeat bit for bit and `--resume` can
+//! restart in the middle of an epoch.
+use crate::checkpoint::{Preprocessing, Standardizer};
+use crate::config::{AugmentConfig, InputMode, StandardizeMode, TrainConfig};
+use crate::error::TrainError;
+use crate::pack::PackedDataset;
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+use tch::{Device, Tensor};
+
+/// One split (train / validation / test): pack rows and multi-hot labels.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub name: String,
+    /// Row of each record in the pack.
+    pub pack_rows: Vec<usize>,
+    /// Record ids.
+    pub ids: Vec<String>,
+    /// Multi-hot labels. // [records, K]
+    pub y: Array2<u8>,
+}
+
+impl Split {
+    pub fn len(&self) -> usize {
+        self.pack_rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.pack_rows.is_empty()
+    }
+}
+
+/// A pack with its task, lead selection, standardiser and splits.
+#[derive(Debug)]
+pub struct Prepared {
+    pub pack: PackedDataset,
+    pub prep: Preprocessing,
+    /// Pack row (lead) index of each input lead.
+    pub lead_rows: Vec<usize>,
+    /// Lead indices into the 12 standard leads (for `ModelSpec::leads`).
+    pub standard_leads: Vec<usize>,
+    pub train: Split,
+    pub val: Split,
+    pub test: Split,
+}
+
+/// The 12 standard lead names, in ModelSpec order.
+pub const STANDARD_LEADS: [&str; 12] = [
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+];
+
+fn standard_index(name: &str) -> Option<usize> {
+    STANDARD_LEADS
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case(name))
+}
+
+/// The label task over every record of the pack (record order), via ecg-labels.
+pub fn build_task(
+    pack: &PackedDataset,
+    task: &str,
+    min_likelihood: f64,
+) -> Result<ecg_labels::task::TaskLabels, TrainError> {
+    crate::labels::task_for_pack(pack.meta(), pack.records(), task, min_likelihood)
+}
+
+fn split_of(
+    name: &str,
+    task: &ecg_labels::task::TaskLabels,
+    folds: &[u8],
+    max: Option<usize>,
+) -> Split {
+    let mut rows = task.rows_in_folds(folds);
+    if let Some(m) = max {
+        rows.truncate(m);
+    }
+    Split {
+        name: name.to_string(),
+        pack_rows: rows.iter().map(|&r| task.source_rows[r]).collect(),
+        ids: rows.iter().map(|&r| task.ids[r].clone()).collect(),
+        y: task.y.select(ndarray::Axis(0), &rows),
+    }
+}
+
+impl Prepared {
+    /// Opens the pack of `cfg`, builds the task and splits and fits the standardiser on
+    /// the training split.
+    pub fn from_config(cfg: &TrainConfig) -> Result<Prepared, TrainError> {
+        let pack = PackedDataset::open(&cfg.data.pack)?;
+        let d = &cfg.data;
+        let task = build_task(&pack, &d.task, d.min_likelihood)?;
+        let meta = pack.meta().clone();
+        let lead_names: Vec<String> = d.leads.clone().unwrap_or_else(|| meta.leads.clone());
+        let (lead_rows, standard_leads) = resolve_leads(&lead_names, &meta.leads, &cfg.data.pack)?;
+        let train = split_of("train", &task, &d.train_folds, d.max_records);
+        let val = split_of("val", &task, &d.val_folds, d.max_records);
+        let test = split_of("test", &task, &d.test_folds, d.max_records);
+        for s in [&train, &val] {
+            if s.len() < 2 {
+                return Err(TrainError::Data(format!(
+                    "{}: the {} split has {} records with a `{}` label (folds {:?})",
+                    cfg.data.pack.display(),
+                    s.name,
+                    s.len(),
+                    d.task,
+                    if s.name == "train" {
+                        &d.train_folds
+                    } else {
+                        &d.val_folds
+                    }
+                )));
+            }
+        }
+        if let InputMode::Crop { length, .. } = d.input {
+            if length > meta.samples {
+                return Err(TrainError::Data(format!(
+                    "data.input.length = {length} is longer than the pack's records ({} samples)",
+                    meta.samples
+                )));
+            }
+        }
+        let standardizer = fit_standardizer(&pack, &train.pack_rows, &lead_rows, d.standardize)?;
+        let prep = Preprocessing {
+            preset: cfg.model.preset.clone(),
+            task: d.task.clone(),
+            min_likelihood: d.min_likelihood,
+            class_names: task.classes.names().to_vec(),
+            leads: lead_names,
+            rate: meta.rate,
+            record_samples: meta.samples,
+            input: d.input,
+            standardizer,
+            dataset: meta.dataset.clone(),
+            pack_preprocessing: meta.preprocessing.clone(),
+        };
+        Ok(Prepared {
+            pack,
+            prep,
+            lead_rows,
+            standard_leads,
+            train,
+            val,
+            test,
+        })
+    }
+
+    /// Opens a pack for a trained model: the task and leads come from `prep` (not refitted);
+    /// the class list must match the model's.
+    pub fn for_checkpoint(
+        pack_path: &Path,
+        prep: &Preprocessing,
+        cfg: &TrainConfig,
+    ) -> Result<Prepared, TrainError> {
+        let pack = PackedDataset::open(pack_path)?;
+        let task = build_task(&pack, &prep.task, prep.min_likelihood)?;
+        if task.classes.names() != prep.class_names.as_slice() {
+            return Err(TrainError::Data(format!(
+                "{}: task `{}` has classes {:?}, the checkpoint was trained on {:?}",
+                pack_path.display(),
+                prep.task,
+                task.classes.names(),
+                prep.class_names
+            )));
+        }
+        let meta = pack.meta();
+        if meta.rate != prep.rate {
+            return Err(TrainError::Data(format!(
+                "{}: pack rate {} Hz, the checkpoint expects {} Hz",
+                pack_path.display(),
+                meta.rate,
+                prep.rate
+            )));
+        }
+        let fits = match prep.input {
+            InputMode::Crop { length, .. } => meta.samples >= length,
+            InputMode::Whole => meta.samples == prep.record_samples,
+        };
+        if !fits {
+            return Err(TrainError::Data(format!(
+                "{}: records of {} samples do not fit the checkpoint's input {:?} (trained on {} samples)",
+                pack_path.display(),
+                meta.samples,
+                prep.input,
+                prep.record_samples
+            )));
+        }
+        let (lead_rows, standard_leads) = resolve_leads(&prep.leads, &meta.leads, pack_path)?;
+        let d = &cfg.data;
+        let train = split_of("train", &task, &d.train_folds, d.max_records);
+        let val = split_of("val", &task, &d.val_folds, d.max_records);
+        let test = split_of("test", &task, &d.test_folds, d.max_records);
+        Ok(Prepared {
+            pack,
+            prep: prep.clone(),
+            lead_rows,
+            standard_leads,
+            train,
+            val,
+            test,
+        })
+    }
+
+    pub fn split(&self, name: &str) -> Result<&Split, TrainError> {
+        match name {
+            "train" => Ok(&self.train),
+            "val" | "validation" => Ok(&self.val),
+            "test" => Ok(&self.test),
+            other => Err(TrainError::Data(format!(
+                "unknown split `{other}` (train, val, test)"
+            ))),
+        }
+    }
+
+    pub fn n_leads(&self) -> usize {
+        self.lead_rows.len()
+    }
+
+    pub fn n_classes(&self) -> usize {
+        self.prep.class_names.len()
+    }
+
+    /// The standardised input leads of pack row `row`. // [leads * samples]
+    pub fn record(&self, row: usize) -> Vec<f32> {
+        let samples = self.pack.meta().samples;
+        let sig = self.pack.signal(row);
+        let mut out = Vec::with_capacity(self.lead_rows.len() * samples);
+        for &l in &self.lead_rows {
+            out.extend_from_slice(&sig[l * samples..(l + 1) * samples]);
+        }
+        self.prep.standardizer.apply(&mut out, samples);
+        out
+    }
+
+    /// Input length of the network (crop length, or the whole record).
+    pub fn input_len(&self) -> usize {
+        match self.prep.input {
+            InputMode::Crop { length, .. } => length,
+            InputMode::Whole => self.prep.record_samples,
+        }
+    }
+}
+
+/// Maps lead names to pack rows and standard-lead indices.
+pub fn resolve_leads(
+    wanted: &[String],
+    pack_leads: &[String],
+    pack: &Path,
+) -> Result<(Vec<usize>, Vec<usize>), TrainError> {
+    if wanted.is_empty() {
+        return Err(TrainError::Data("data.leads: empty lead list".into()));
+    }
+    let mut rows = Vec::new();
+    let mut std_idx = Vec::new();
+    for name in wanted {
+        let r = pack_leads
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                TrainError::Data(format!(
+                    "data.leads: lead `{name}` is not in {} (leads {:?})",
+                    pack.display(),
+                    pack_leads
+                ))
+            })?;
+        let s = standard_index(name).ok_or_else(|| {
+            TrainError::Data(format!("data.leads: `{name}` is not a standard lead name"))
+        })?;
+        rows.push(r);
+        std_idx.push(s);
+    }
+    Ok((rows, std_idx))
+}
+
+/// Mean and std (population) over the training records' selected leads.
+pub fn fit_standardizer(
+    pack: &PackedDataset,
+    rows: &[usize],
+    leads: &[usize],
+    mode: StandardizeMode,
+) -> Result<Standardizer, TrainError> {
+    let n = leads.len();
+    if mode == StandardizeMode::None {
+        return Ok(Standardizer {
+            mode,
+            mean: vec![0.0; n],
+            std: vec![1.0; n],
+        });
+    }
+    let samples = pack.meta().samples;
+    let mut sum = vec![0.0f64; n];
+    let mut sq = vec![0.0f64; n];
+    for &r in rows {
+        let sig = pack.signal(r);
+        for (j, &l) in leads.iter().enumerate() {
+            for &v in &sig[l * samples..(l + 1) * samples] {
+                let v = f64::from(v);
+                sum[j] += v;
+                sq[j] += v * v;
+            }
+        }
+    }
+    let count = (rows.len() * samples) as f64;
+    let (mean, std) = match mode {
+        StandardizeMode::Global => {
+            let total = count * n as f64;
+            let m = sum.iter().sum::<f64>() / total;
+            let var = sq.iter().sum::<f64>() / total - m * m;
+            (vec![m; n], vec![var.max(0.0).sqrt(); n])
+        }
+        _ => {
+            let m: Vec<f64> = sum.iter().map(|s| s / count).collect();
+            let s = sq
+                .iter()
+                .zip(&m)
+                .map(|(q, m)| (q / count - m * m).max(0.0).sqrt())
+                .collect();
+            (m, s)
+        }
+    };
+    if let Some(i) = std.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(TrainError::Data(format!(
+            "standardiser: lead {i} has std {} on the training split (constant or non-finite signal)",
+            std[i]
+        )));
+    }
+    Ok(Standardizer { mode, mean, std })
+}
+
+/// A batch on the device.
+#[derive(Debug)]
+pub struct Batch {
+    pub x: Tensor, // [batch, leads, samples]
+    pub y: Tensor, // [batch, K]
+    /// Index of this batch within its epoch.
+    pub index: usize,
+}
+
+/// Batches per epoch for `n` records (a final batch of one record is dropped: batch norm
+/// cannot train on it).
+pub fn batches_per_epoch(n: usize, batch_size: usize) -> usize {
+    let full = n / batch_size;
+    let rest = n % batch_size;
+    full + usize::from(rest >= 2)
+}
+
+/// A seed derived from a base seed and indices (SplitMix64 mixing).
+pub fn mix_seed(base: u64, parts: &[u64]) -> u64 {
+    let mut z = base;
+    for &p in parts {
+        z = z.wrapping_add(p.wrapping_add(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+    }
+    z
+}
+
+/// The record order of an epoch.
+pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(mix_seed(seed, &[1, epoch as u64]));
+    order.shuffle(&mut rng);
+    order
+}
+
+/// Builds training batch `b` of `epoch` on the CPU: (x [bs*leads*len], y [bs*K], bs).
+fn make_train_batch(
+    data: &Prepared,
+    order: &[usize],
+    b: usize,
+    batch_size: usize,
+    seed: u64,
+    epoch: usize,
+    aug: &AugmentConfig,
+) -> (Vec<f32>, Vec<f32>, usize) {
+    let start = b * batch_size;
+    let end = (start + batch_size).min(order.len());
+    let len = data.input_len();
+    let samples = data.prep.record_samples;
+    let leads = data.n_leads();
+    let k = data.n_classes();
+    let mut x = Vec::with_capacity((end - start) * leads * len);
+    let mut y = Vec::with_capacity((end - start) * k);
+    for (pos, &i) in order[start..end].iter().enumerate() {
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(mix_seed(seed, &[2, epoch as u64, (start + pos) as u64]));
+        let rec = data.record(data.train.pack_rows[i]);
+        let offset = if len < samples {
+            rng.random_range(0..=samples - len)
+        } else {
+            0
+        };
+        let mut crop = Vec::with_capacity(leads * len);
+        for l in 0..leads {
+            crop.extend_from_slice(&rec[l * samples + offset..l * samples + offset + len]);
+        }
+        crate::augment::apply(&mut crop, leads, len, aug, &mut rng);
+        x.extend_from_slice(&crop);
+        y.extend(data.train.y.row(i).iter().map(|&v| f32::from(v)));
+    }
+    (x, y, end - start)
+}
+
+/// Training batches of one epoch, prepared by `workers` threads, `prefetch` ahead, in order.
+pub struct TrainLoader {
+    receivers: Vec<Receiver<Batch>>,
+    next: usize,
+    end: usize,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TrainLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrainLoader({}..{})", self.next, self.end)
+    }
+}
+
+impl TrainLoader {
+    /// Batches `start_batch..` of `epoch`.
+    pub fn new(
+        data: Arc<Prepared>,
+        cfg: &TrainConfig,
+        epoch: usize,
+        start_batch: usize,
+        device: Device,
+    ) -> TrainLoader {
+        let bs = cfg.train.batch_size;
+        let n = data.train.len();
+        let end = batches_per_epoch(n, bs);
+        let order = Arc::new(epoch_order(n, cfg.train.seed, epoch));
+        let workers = cfg.data.workers.max(1);
+        let prefetch = cfg.data.prefetch.max(1);
+        let mut receivers = Vec::with_capacity(workers);
+        let mut handles = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (tx, rx) = sync_channel::<Batch>(prefetch.div_ceil(workers).max(1));
+            let (data, order) = (Arc::clone(&data), Arc::clone(&order));
+            let (seed, aug) = (cfg.train.seed, cfg.augment);
+            let h = std::thread::spawn(move || {
+                let leads = data.n_leads() as i64;
+                let len = data.input_len() as i64;
+                let k = data.n_classes() as i64;
+                let mut b = start_batch + (w + workers - start_batch % workers) % workers;
+                while b < end {
+                    let (x, y, m) = make_train_batch(&data, &order, b, bs, seed, epoch, &aug);
+                    let m = m as i64;
+                    let x = Tensor::from_slice(&x)
+                        .reshape([m, leads, len])
+                        .to_device(device);
+                    let y = Tensor::from_slice(&y).reshape([m, k]).to_device(device);
+                    if tx.send(Batch { x, y, index: b }).is_err() {
+                        return; // the consumer stopped early
+                    }
+                    b += workers;
+                }
+            });
+            receivers.push(rx);
+            handles.push(h);
+        }
+        TrainLoader {
+            receivers,
+            next: start_batch,
+            end,
+            handles,
+        }
+    }
+
+    /// Number of batches this loader yields.
+    pub fn remaining(&self) -> usize {
+        self.end.saturating_sub(self.next)
+    }
+}
+
+impl Iterator for TrainLoader {
+    type Item = Batch;
+    fn next(&mut self) -> Option<Batch> {
+        if self.next >= self.end {
+            return None;
+        }
+        let w = self.next % self.receivers.len();
+        let b = self.receivers[w].recv().ok()?;
+        self.next += 1;
+        Some(b)
+    }
+}
+
+impl Drop for TrainLoader {
+    fn drop(&mut self) {
+        self.receivers.clear(); // unblocks the senders
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Evaluation windows of one record: start offsets (sliding windows for crop mode, the
+/// whole record otherwise), as the benchmark: `range(0, samples - length + 1, stride)`.
+pub fn eval_offsets(samples: usize, input: &InputMode) -> Vec<usize> {
+    match *input {
+        InputMode::Whole => vec![0],
+        InputMode::Crop { length, stride, .. } => {
+            if length >= samples {
+                return vec![0];
+            }
+            (0..=samples - length).step_by(stride).collect()
+        }
+    }
+}

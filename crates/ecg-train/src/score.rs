@@ -1,0 +1,129 @@
+//! Scoring a split: windows of each record through the network (eval mode, no grad),
+//! sigmoid, aggregation per record (max or mean over windows).
+use crate::config::{Aggregate, InputMode};
+use crate::data::{eval_offsets, Prepared, Split};
+use crate::error::TrainError;
+use ecg_nn::EcgNet;
+use ndarray::Array2;
+use tch::{Device, Kind, Tensor};
+
+/// Probabilities `[records, K]` for every record of `split`.
+pub fn score_split(
+    net: &dyn EcgNet,
+    data: &Prepared,
+    split: &Split,
+    batch_size: usize,
+    device: Device,
+) -> Result<Array2<f64>, TrainError> {
+    score_records(
+        net,
+        data,
+        split.pack_rows.iter().map(|&r| data.record(r)),
+        split.len(),
+        batch_size,
+        device,
+    )
+}
+
+/// Probabilities for standardised records `[leads * record_samples]` given one by one.
+pub fn score_records<I: Iterator<Item = Vec<f32>>>(
+    net: &dyn EcgNet,
+    data_or_prep: &Prepared,
+    records: I,
+    n: usize,
+    batch_size: usize,
+    device: Device,
+) -> Result<Array2<f64>, TrainError> {
+    let prep = &data_or_prep.prep;
+    score_with(
+        net,
+        &prep.input,
+        prep.record_samples,
+        data_or_prep.n_leads(),
+        records,
+        n,
+        batch_size,
+        device,
+    )
+}
+
+/// The core: windows → batches → sigmoid → aggregation.
+#[allow(clippy::too_many_arguments)]
+pub fn score_with<I: Iterator<Item = Vec<f32>>>(
+    net: &dyn EcgNet,
+    input: &InputMode,
+    samples: usize,
+    leads: usize,
+    records: I,
+    n: usize,
+    batch_size: usize,
+    device: Device,
+) -> Result<Array2<f64>, TrainError> {
+    let k = net.spec().num_classes as usize;
+    let offsets = eval_offsets(samples, input);
+    let (len, agg) = match *input {
+        InputMode::Crop {
+            length, aggregate, ..
+        } => (length.min(samples), aggregate),
+        InputMode::Whole => (samples, Aggregate::Max),
+    };
+    let w = offsets.len();
+    let mut out = Array2::<f64>::zeros((n, k));
+    // Records per forward pass, so that windows fill about one batch.
+    let per_batch = (batch_size / w).max(1);
+    let mut buf: Vec<f32> = Vec::with_capacity(per_batch * w * leads * len);
+    let mut first = 0usize;
+    let mut count = 0usize;
+    let flush = |buf: &mut Vec<f32>,
+                 first: usize,
+                 count: usize,
+                 out: &mut Array2<f64>|
+     -> Result<(), TrainError> {
+        if count == 0 {
+            return Ok(());
+        }
+        let x = Tensor::from_slice(buf.as_slice())
+            .reshape([(count * w) as i64, leads as i64, len as i64])
+            .to_device(device);
+        let p = tch::no_grad(|| net.forward_t(&x, false).logits.sigmoid())
+            .to_kind(Kind::Double)
+            .to_device(Device::Cpu)
+            .reshape([count as i64, w as i64, k as i64]);
+        let p = match agg {
+            Aggregate::Max => p.amax([1], false),
+            Aggregate::Mean => p.mean_dim([1i64].as_slice(), false, Kind::Double),
+        }
+        .contiguous();
+        let v = Vec::<f64>::try_from(p.flatten(0, -1))
+            .map_err(|e| TrainError::Other(format!("reading scores back from the device: {e}")))?;
+        for r in 0..count {
+            for c in 0..k {
+                out[[first + r, c]] = v[r * k + c];
+            }
+        }
+        buf.clear();
+        Ok(())
+    };
+    for (i, rec) in records.enumerate().take(n) {
+        for &o in &offsets {
+            for l in 0..leads {
+                buf.extend_from_slice(&rec[l * samples + o..l * samples + o + len]);
+            }
+        }
+        count += 1;
+        if count == per_batch {
+            flush(&mut buf, first, count, &mut out)?;
+            first = i + 1;
+            count = 0;
+        }
+    }
+    flush(&mut buf, first, count, &mut out)?;
+    if let Some(i) = out.iter().position(|v| !v.is_finite()) {
+        return Err(TrainError::Other(format!(
+            "non-finite probability for record {} label {} (the network produced NaN/Inf)",
+            i / k.max(1),
+            i % k.max(1)
+        )));
+    }
+    Ok(out)
+}

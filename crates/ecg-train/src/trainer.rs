@@ -1,0 +1,477 @@
+//! The training loop (plain and distillation): AdamW with a step schedule, gradient
+//! clipping, per-step seeding, NaN/Inf detection, validation macro-AUC after every epoch,
+//! early stopping, atomic best/last checkpoints, exact resume, metrics JSONL.
+use crate::checkpoint::{self, read_json, write_json, Preprocessing, RunDir, RunState};
+use crate::config::TrainConfig;
+use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
+use crate::error::TrainError;
+use crate::loss::{kd_loss, KdWeights};
+use crate::optim::AdamW;
+use crate::score::score_split;
+use ecg_nn::{EcgNet, ModelSpec};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use tch::{nn, Device, Kind, Tensor};
+use tracing_indicatif::span_ext::IndicatifSpanExt;
+
+/// Options that come from the command line rather than the config.
+#[derive(Debug, Clone, Default)]
+pub struct TrainOptions {
+    /// Continue the run in `train.output_dir` from its last checkpoint.
+    pub resume: bool,
+    /// Teacher checkpoint for distillation (overrides `distill.teacher`).
+    pub teacher: Option<PathBuf>,
+    /// Show progress bars (the CLI sets this; tests leave it off).
+    pub progress: bool,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainOutcome {
+    pub run_dir: PathBuf,
+    pub state: RunState,
+    /// Mean training loss of each epoch run in this call.
+    pub epoch_losses: Vec<f64>,
+    /// Validation macro-AUC of each epoch run in this call.
+    pub val_aucs: Vec<Option<f64>>,
+    /// Stopped by `train.stop_after_steps` (resume to continue).
+    pub interrupted: bool,
+}
+
+/// One line of `metrics.jsonl`.
+#[derive(Debug, Serialize)]
+struct EpochLine {
+    epoch: usize,
+    global_step: usize,
+    lr: f64,
+    train_loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_task_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_kd_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_feature_loss: Option<f64>,
+    val_macro_auc: Option<f64>,
+    best: bool,
+    seconds: f64,
+    records_per_second: f64,
+}
+
+/// A frozen teacher with the linear adaptor mapping the student's head input to the
+/// teacher's.
+struct Teacher {
+    net: Box<dyn EcgNet>,
+    _vs: nn::VarStore,
+    adaptor_vs: nn::VarStore,
+    adaptor: Option<nn::Linear>,
+    weights: KdWeights,
+}
+
+/// Builds the network for `spec` under a fresh VarStore (E from the training split for
+/// the label-correlation family).
+pub fn build_model(
+    data: &Prepared,
+    spec: &ModelSpec,
+    device: Device,
+) -> Result<(nn::VarStore, Box<dyn EcgNet>), TrainError> {
+    let vs = nn::VarStore::new(device);
+    let e = crate::labels::cooccurrence(&data.train.y)?;
+    let net = ecg_nn::build(&vs.root(), spec, Some(&e))?;
+    Ok((vs, net))
+}
+
+/// The model spec for a prepared dataset and preset.
+pub fn model_spec(data: &Prepared, preset: &str) -> Result<ModelSpec, TrainError> {
+    let mut spec = ModelSpec::preset(
+        preset,
+        data.n_classes() as i64,
+        data.standard_leads.clone(),
+        data.input_len() as i64,
+    )?;
+    spec.label_names = data.prep.class_names.clone();
+    Ok(spec)
+}
+
+fn load_teacher(
+    path: &Path,
+    data: &Prepared,
+    student: &dyn EcgNet,
+    weights: KdWeights,
+    device: Device,
+) -> Result<Teacher, TrainError> {
+    let tprep = checkpoint::read_preprocessing(path)?;
+    let mismatch = |what: &str, t: String, s: String| {
+        Err(TrainError::Checkpoint {
+            path: path.to_path_buf(),
+            msg: format!("teacher {what} {t} differs from the student's {s}"),
+        })
+    };
+    if tprep.class_names != data.prep.class_names {
+        return mismatch(
+            "classes",
+            format!("{:?}", tprep.class_names),
+            format!("{:?}", data.prep.class_names),
+        );
+    }
+    if tprep.leads != data.prep.leads {
+        return mismatch(
+            "leads",
+            format!("{:?}", tprep.leads),
+            format!("{:?}", data.prep.leads),
+        );
+    }
+    if tprep.input != data.prep.input || tprep.rate != data.prep.rate {
+        return mismatch(
+            "input",
+            format!("{:?}@{}Hz", tprep.input, tprep.rate),
+            format!("{:?}@{}Hz", data.prep.input, data.prep.rate),
+        );
+    }
+    if tprep.standardizer != data.prep.standardizer {
+        return mismatch(
+            "standardiser",
+            format!("{:?}", tprep.standardizer),
+            format!("{:?}", data.prep.standardizer),
+        );
+    }
+    let (mut vs, net, _spec) = ecg_nn::checkpoint::load(path, device)?;
+    vs.freeze();
+    let adaptor_vs = nn::VarStore::new(device);
+    let adaptor = if weights.beta > 0.0 {
+        // Feature sizes from one probe batch of zeros.
+        let x = Tensor::zeros(
+            [2, data.n_leads() as i64, data.input_len() as i64],
+            (Kind::Float, device),
+        );
+        let (ds, dt) = tch::no_grad(|| {
+            let s = student.forward_t(&x, false).head_input.size();
+            let t = net.forward_t(&x, false).head_input.size();
+            (s[s.len() - 1], t[t.len() - 1])
+        });
+        Some(nn::linear(
+            adaptor_vs.root() / "adaptor",
+            ds,
+            dt,
+            Default::default(),
+        ))
+    } else {
+        None
+    };
+    Ok(Teacher {
+        net,
+        _vs: vs,
+        adaptor_vs,
+        adaptor,
+        weights,
+    })
+}
+
+fn save_model(
+    vs: &nn::VarStore,
+    spec: &ModelSpec,
+    prep: &Preprocessing,
+    path: &Path,
+) -> Result<(), TrainError> {
+    ecg_nn::checkpoint::save(vs, spec, path)?;
+    write_json(&RunDir::preprocessing_of(path), prep)
+}
+
+fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
+    let tmp = checkpoint::tmp_path(path);
+    vs.save(&tmp)
+        .map_err(|e| TrainError::torch(path, "saving", e))?;
+    checkpoint::rename(&tmp, path)
+}
+
+fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
+    let text = serde_json::to_string(line).map_err(|e| TrainError::Json {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| TrainError::io(path, e))?;
+    writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
+}
+
+/// Trains (or distils, when `cfg.distill` is set) as the config says.
+pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, TrainError> {
+    let device = cfg.train.device.resolve()?;
+    tch::manual_seed(cfg.train.seed as i64);
+    let data = Arc::new(Prepared::from_config(cfg)?);
+    let spec = model_spec(&data, &cfg.model.preset)?;
+    let (mut vs, net) = build_model(&data, &spec, device)?;
+
+    let mut teacher = match &cfg.distill {
+        None => None,
+        Some(d) => {
+            let path = opts
+                .teacher
+                .clone()
+                .or_else(|| d.teacher.clone())
+                .ok_or_else(|| {
+                    TrainError::Other(
+                        "distillation needs a teacher: pass --teacher or set distill.teacher"
+                            .into(),
+                    )
+                })?;
+            if !path.is_file() {
+                return Err(TrainError::Other(format!(
+                    "distill.teacher / --teacher: no such checkpoint {}",
+                    path.display()
+                )));
+            }
+            Some(load_teacher(
+                &path,
+                &data,
+                net.as_ref(),
+                d.weights(),
+                device,
+            )?)
+        }
+    };
+
+    let run = RunDir::new(&cfg.train.output_dir);
+    std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
+    let mut opt = {
+        let mut stores: Vec<(&str, &nn::VarStore)> = vec![("model", &vs)];
+        if let Some(t) = &teacher {
+            stores.push(("adaptor", &t.adaptor_vs));
+        }
+        AdamW::new(cfg.optim, &stores)
+    };
+
+    let mut state = RunState {
+        epochs_done: 0,
+        steps_into_epoch: 0,
+        global_step: 0,
+        best_val_auc: None,
+        best_epoch: None,
+        epochs_since_best: 0,
+        finished: false,
+    };
+    if opts.resume {
+        if !run.state().is_file() {
+            return Err(TrainError::Checkpoint {
+                path: run.state(),
+                msg: "--resume: no saved state in this run folder".into(),
+            });
+        }
+        state = read_json(&run.state())?;
+        vs.load(run.last())
+            .map_err(|e| TrainError::torch(&run.last(), "loading weights", e))?;
+        if let Some(t) = teacher.as_mut() {
+            t.adaptor_vs
+                .load(run.adaptor())
+                .map_err(|e| TrainError::torch(&run.adaptor(), "loading adaptor", e))?;
+        }
+        opt.load(&run.optimizer())?;
+        if state.finished {
+            tracing::info!("run in {} already finished", run.root.display());
+        }
+    } else if run.state().exists() {
+        return Err(TrainError::Other(format!(
+            "{} already holds a run; pass --resume to continue it or choose another train.output_dir",
+            run.root.display()
+        )));
+    }
+    run.write_config(cfg)?;
+
+    let per_epoch = batches_per_epoch(data.train.len(), cfg.train.batch_size);
+    let total_steps = per_epoch * cfg.train.epochs;
+    let mut outcome = TrainOutcome {
+        run_dir: run.root.clone(),
+        state: state.clone(),
+        epoch_losses: Vec::new(),
+        val_aucs: Vec::new(),
+        interrupted: false,
+    };
+    let autocast = cfg.train.autocast && device.is_cuda();
+
+    while !state.finished && state.epochs_done < cfg.train.epochs {
+        let epoch = state.epochs_done;
+        let started = Instant::now();
+        let loader = TrainLoader::new(
+            Arc::clone(&data),
+            cfg,
+            epoch,
+            state.steps_into_epoch,
+            device,
+        );
+        let span = tracing::info_span!("epoch", n = epoch + 1);
+        if opts.progress {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{span_child_prefix}{bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+            ) {
+                span.pb_set_style(&style);
+            }
+            span.pb_set_length(loader.remaining() as u64);
+            span.pb_set_message(&format!("epoch {}/{}", epoch + 1, cfg.train.epochs));
+        }
+        let _enter = span.enter();
+        let (mut sum, mut sum_task, mut sum_kd, mut sum_feat, mut n_steps, mut n_rec) =
+            (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
+        let mut lr = cfg.optim.lr;
+        for batch in loader {
+            lr = cfg
+                .schedule
+                .lr(cfg.optim.lr, state.global_step, total_steps);
+            // Dropout etc. draw from torch's global generator: reseed per step so a resumed
+            // run draws exactly what the uninterrupted one drew.
+            tch::manual_seed(mix_seed(cfg.train.seed, &[3, state.global_step as u64]) as i64);
+            let (loss, parts) = tch::autocast(autocast, || {
+                let out = net.forward_t(&batch.x, true);
+                let logits = out.logits.to_kind(Kind::Float);
+                let task = cfg.loss.compute(&logits, &batch.y);
+                match &teacher {
+                    None => (task, None),
+                    Some(t) => {
+                        let tout = tch::no_grad(|| t.net.forward_t(&batch.x, false));
+                        let tlogits = tout.logits.to_kind(Kind::Float);
+                        let mapped = t
+                            .adaptor
+                            .as_ref()
+                            .map(|a| nn::Module::forward(a, &out.head_input.to_kind(Kind::Float)));
+                        let th = tout.head_input.to_kind(Kind::Float);
+                        let feats = mapped.as_ref().map(|m| (m, &th));
+                        let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
+                        let parts = (
+                            terms.task.double_value(&[]),
+                            terms.kd.double_value(&[]),
+                            terms.feature.double_value(&[]),
+                        );
+                        (terms.total, Some(parts))
+                    }
+                }
+            });
+            let value = loss.double_value(&[]);
+            if !value.is_finite() {
+                return Err(TrainError::NonFinite {
+                    value,
+                    epoch: epoch + 1,
+                    step: state.global_step,
+                    batch: batch.index,
+                });
+            }
+            opt.zero_grad();
+            loss.backward();
+            opt.step(lr);
+            state.global_step += 1;
+            state.steps_into_epoch += 1;
+            let m = batch.x.size()[0] as usize;
+            sum += value;
+            if let Some((a, b, c)) = parts {
+                sum_task += a;
+                sum_kd += b;
+                sum_feat += c;
+            }
+            n_steps += 1;
+            n_rec += m;
+            if opts.progress {
+                span.pb_inc(1);
+                let rate = n_rec as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                span.pb_set_message(&format!(
+                    "epoch {}/{} loss {:.4} {:.0} rec/s",
+                    epoch + 1,
+                    cfg.train.epochs,
+                    sum / n_steps as f64,
+                    rate
+                ));
+            }
+            if cfg.train.stop_after_steps == Some(state.global_step) {
+                save_last(&run, &vs, &spec, &data.prep, teacher.as_ref(), &opt, &state)?;
+                outcome.state = state;
+                outcome.interrupted = true;
+                return Ok(outcome);
+            }
+        }
+        drop(_enter);
+        // End of epoch: validation.
+        let p = score_split(
+            net.as_ref(),
+            &data,
+            &data.val,
+            cfg.train.eval_batch_size,
+            device,
+        )?;
+        let auc = ecg_metrics::macro_auc(data.val.y.view(), p.view())
+            .map_err(|e| TrainError::Other(format!("validation macro-AUC: {e}")))?
+            .macro_;
+        let improved = match (auc, state.best_val_auc) {
+            (Some(a), Some(b)) => a > b,
+            (Some(_), None) => true,
+            (None, _) => state.best_val_auc.is_none() && state.best_epoch.is_none(),
+        };
+        state.epochs_done += 1;
+        state.steps_into_epoch = 0;
+        if improved {
+            state.best_val_auc = auc;
+            state.best_epoch = Some(epoch + 1);
+            state.epochs_since_best = 0;
+            save_model(&vs, &spec, &data.prep, &run.best())?;
+        } else {
+            state.epochs_since_best += 1;
+        }
+        let n = n_steps.max(1) as f64;
+        let secs = started.elapsed().as_secs_f64();
+        append_line(
+            &run.metrics(),
+            &EpochLine {
+                epoch: epoch + 1,
+                global_step: state.global_step,
+                lr,
+                train_loss: sum / n,
+                train_task_loss: teacher.as_ref().map(|_| sum_task / n),
+                train_kd_loss: teacher.as_ref().map(|_| sum_kd / n),
+                train_feature_loss: teacher.as_ref().map(|_| sum_feat / n),
+                val_macro_auc: auc,
+                best: improved,
+                seconds: secs,
+                records_per_second: n_rec as f64 / secs.max(1e-9),
+            },
+        )?;
+        tracing::info!(
+            epoch = epoch + 1,
+            train_loss = sum / n,
+            val_macro_auc = auc.unwrap_or(f64::NAN),
+            "epoch done"
+        );
+        outcome.epoch_losses.push(sum / n);
+        outcome.val_aucs.push(auc);
+        if let Some(pat) = cfg.train.patience {
+            if state.epochs_since_best >= pat {
+                tracing::info!("early stopping: no improvement for {pat} epochs");
+                state.finished = true;
+            }
+        }
+        if state.epochs_done == cfg.train.epochs {
+            state.finished = true;
+        }
+        save_last(&run, &vs, &spec, &data.prep, teacher.as_ref(), &opt, &state)?;
+    }
+    outcome.state = state;
+    Ok(outcome)
+}
+
+fn save_last(
+    run: &RunDir,
+    vs: &nn::VarStore,
+    spec: &ModelSpec,
+    prep: &Preprocessing,
+    teacher: Option<&Teacher>,
+    opt: &AdamW,
+    state: &RunState,
+) -> Result<(), TrainError> {
+    save_model(vs, spec, prep, &run.last())?;
+    if let Some(t) = teacher {
+        save_vs(&t.adaptor_vs, &run.adaptor())?;
+    }
+    opt.save(&run.optimizer())?;
+    // The state goes last: a crash before this line resumes from the previous state.
+    write_json(&run.state(), state)
+}

@@ -1,0 +1,173 @@
+//! The trainer end to end on a tiny learnable pack (CPU, seeded): learning, bitwise
+//! repeatability, resume after a stop, KD with α = β = 0 equal to plain training, eval
+//! outputs consistent with ecg-metrics.
+mod common;
+
+use ecg_train::config::TrainConfig;
+use ecg_train::{eval_checkpoint, train, EvalOptions, TrainOptions};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tch::Tensor;
+
+fn cfg(pack: &Path, out: &Path, epochs: usize, extra: &str) -> TrainConfig {
+    let text = common::config_text(pack, out, epochs, extra);
+    TrainConfig::from_toml(&text, Path::new("test.toml")).expect("config")
+}
+
+fn weights(path: &Path) -> BTreeMap<String, Tensor> {
+    Tensor::read_safetensors(path)
+        .expect("read weights")
+        .into_iter()
+        .collect()
+}
+
+fn same_weights(a: &Path, b: &Path) -> bool {
+    let (wa, wb) = (weights(a), weights(b));
+    wa.len() == wb.len()
+        && wa
+            .iter()
+            .all(|(k, ta)| wb.get(k).is_some_and(|tb| ta.equal(tb)))
+}
+
+/// torch's generator is process-global (weight init, dropout): tests that train run one
+/// at a time so that their seeds are not interleaved.
+static TORCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn setup(n: usize) -> (tempfile::TempDir, PathBuf) {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let pack = common::make_pack(dir.path(), n, 11);
+    (dir, pack)
+}
+
+#[test]
+fn learns_and_writes_a_run_folder_then_evaluates() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(300);
+    let out = dir.path().join("run");
+    let o = train(&cfg(&pack, &out, 3, ""), &TrainOptions::default()).expect("train");
+    assert!(o.state.finished && !o.interrupted);
+    assert_eq!(o.epoch_losses.len(), 3);
+    assert!(
+        o.epoch_losses[2] < o.epoch_losses[0],
+        "loss did not decrease: {:?}",
+        o.epoch_losses
+    );
+    let best = o.state.best_val_auc.expect("auc");
+    assert!(best > 0.6, "validation macro-AUC {best}");
+    for f in [
+        "config.toml",
+        "checkpoint-best.safetensors",
+        "checkpoint-best.safetensors.json",
+        "checkpoint-best.safetensors.train.json",
+        "checkpoint-last.safetensors",
+        "checkpoint-last.optim.safetensors",
+        "checkpoint-last.state.json",
+        "metrics.jsonl",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let lines = std::fs::read_to_string(out.join("metrics.jsonl")).expect("jsonl");
+    assert_eq!(lines.lines().count(), 3);
+
+    // A second run into the same folder without --resume is refused.
+    let e = train(&cfg(&pack, &out, 3, ""), &TrainOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("--resume"), "{e}");
+
+    // Eval: files written, metrics.json agrees with ecg-metrics on the written arrays.
+    let eval_dir = dir.path().join("eval");
+    let opts = EvalOptions {
+        out_dir: eval_dir.clone(),
+        calibrate: true,
+        bootstrap: 10,
+        ..Default::default()
+    };
+    let s = eval_checkpoint(&out.join("checkpoint-best.safetensors"), &opts).expect("eval");
+    let y = ecg_metrics::npy::read_labels(&eval_dir.join("labels.npy")).expect("labels");
+    let p = ecg_metrics::npy::read_scores(&eval_dir.join("scores.npy")).expect("scores");
+    let auc = ecg_metrics::macro_auc(y.view(), p.view())
+        .expect("auc")
+        .macro_;
+    assert_eq!(auc, s.report.macro_auc);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(eval_dir.join("metrics.json")).expect("m"))
+            .expect("json");
+    assert_eq!(json["macro_auc"].as_f64(), auc);
+    assert!(eval_dir.join("metrics_calibrated.json").is_file());
+    assert!(eval_dir.join("lambda.json").is_file());
+    assert!(s.calibrated.is_some());
+}
+
+#[test]
+fn repeatable_and_resume_is_exact() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(120);
+    // 96 training records (folds 1-8 of 120), batch 16: 6 steps per epoch.
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let c = dir.path().join("c");
+    train(&cfg(&pack, &a, 2, ""), &TrainOptions::default()).expect("a");
+    train(&cfg(&pack, &b, 2, ""), &TrainOptions::default()).expect("b");
+    assert!(same_weights(
+        &a.join("checkpoint-last.safetensors"),
+        &b.join("checkpoint-last.safetensors")
+    ));
+    // Stop in the middle of the second epoch, then resume.
+    let o = train(
+        &cfg(&pack, &c, 2, "stop_after_steps = 9"),
+        &TrainOptions::default(),
+    )
+    .expect("c1");
+    assert!(o.interrupted && o.state.global_step == 9);
+    let resumed = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    let o = train(&cfg(&pack, &c, 2, ""), &resumed).expect("c2");
+    assert!(o.state.finished && o.state.global_step == 12);
+    assert!(
+        same_weights(
+            &a.join("checkpoint-last.safetensors"),
+            &c.join("checkpoint-last.safetensors")
+        ),
+        "resumed weights differ from the uninterrupted run"
+    );
+}
+
+#[test]
+fn kd_with_alpha_and_beta_zero_equals_plain_training() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(120);
+    let teacher = dir.path().join("teacher");
+    train(&cfg(&pack, &teacher, 1, ""), &TrainOptions::default()).expect("teacher");
+    let plain = dir.path().join("plain");
+    train(&cfg(&pack, &plain, 1, ""), &TrainOptions::default()).expect("plain");
+    let kd = dir.path().join("kd");
+    let mut kcfg = cfg(&pack, &kd, 1, "");
+    kcfg.distill = Some(ecg_train::config::DistillConfig {
+        teacher: Some(teacher.join("checkpoint-best.safetensors")),
+        alpha: 0.0,
+        temperature: 2.0,
+        beta: 0.0,
+        feature: Default::default(),
+    });
+    train(&kcfg, &TrainOptions::default()).expect("kd");
+    assert!(same_weights(
+        &plain.join("checkpoint-last.safetensors"),
+        &kd.join("checkpoint-last.safetensors")
+    ));
+    // With α > 0 the student differs.
+    let kd2 = dir.path().join("kd2");
+    let mut k2 = kcfg.clone();
+    k2.train.output_dir = kd2.clone();
+    if let Some(d) = k2.distill.as_mut() {
+        d.alpha = 0.5;
+        d.beta = 1.0;
+    }
+    train(&k2, &TrainOptions::default()).expect("kd2");
+    assert!(!same_weights(
+        &plain.join("checkpoint-last.safetensors"),
+        &kd2.join("checkpoint-last.safetensors")
+    ));
+    assert!(kd2.join("checkpoint-last.adaptor.safetensors").is_file());
+}
