@@ -50,10 +50,15 @@ pub(crate) fn mean(v: &[f64]) -> Option<f64> {
 
 /// The tie-group curve of every label, computed in parallel (one sort per label).
 pub(crate) fn curves(y: &ArrayView2<u8>, p: &ArrayView2<f64>) -> Vec<Curve> {
-    (0..y.ncols())
-        .into_par_iter()
-        .map(|j| Curve::from_column(y.column(j), p.column(j)))
-        .collect()
+    // one row-major pass into per-label buffers: strided column reads would touch one cache
+    // line per record per label
+    let mut columns: Vec<Vec<(f64, u8)>> = vec![Vec::with_capacity(y.nrows()); y.ncols()];
+    for (yr, pr) in y.rows().into_iter().zip(p.rows()) {
+        for ((col, &t), &s) in columns.iter_mut().zip(yr.iter()).zip(pr.iter()) {
+            col.push((s, t));
+        }
+    }
+    columns.into_par_iter().map(Curve::new).collect()
 }
 
 /// ROC-AUC of one label (`roc_auc_score` semantics, ties averaged). `Ok(None)` when y has a
