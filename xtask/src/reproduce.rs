@@ -1,7 +1,7 @@
 //! `cargo xtask reproduce ptbxl` and `cargo xtask demo`: the project's main job.
 //!
 //! data (fetch or given) → pack → per task: label statistics → teacher → student without KD
-//! → student with KD (12-lead and single-lead) → the benchmark baselines (full profile) →
+//! → student with KD → single-lead (lead I) student → the benchmark baselines (full profile) →
 //! evaluation on fold 10 (with label-correlation calibration) → report.
 //!
 //! Every stage is an `ecg` command run through [`crate::stage::Runner`], skipped when its

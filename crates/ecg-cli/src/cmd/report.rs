@@ -36,7 +36,7 @@ pub const MODELS: &[(&str, &str)] = &[
     ("teacher", "Teacher (label-correlation network, seed 001)"),
     ("student", "Student, no KD"),
     ("student_kd", "Student, KD (seed 000)"),
-    ("student_kd_lead1", "Single-lead student (lead I), KD (seed 002)"),
+    ("student_lead1", "Single-lead student (lead I), no KD"),
     ("xresnet1d101", "xresnet1d101 (benchmark)"),
     ("resnet1d_wang", "resnet1d_wang (benchmark)"),
     ("inception1d", "inception1d (benchmark)"),
