@@ -194,9 +194,9 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             calibrate: true,
         },
         ModelPlan {
-            dir: "student_kd_lead1",
-            template: "student-kd.toml",
-            distill: true,
+            dir: "student_lead1",
+            template: "student.toml",
+            distill: false,
             leads: Some(&["I"]),
             calibrate: false,
         },
