@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn merging_equals_pooling() {
-        let parts = vec![
+        let parts = [
             vec![(0.5, 1u8), (0.0, 0), (0.9, 0), (0.5, 0)],
             vec![(-0.0, 1), (0.5, 1), (0.7, 0)],
             vec![(0.9, 1), (0.1, 0)],

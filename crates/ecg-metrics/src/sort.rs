@@ -15,7 +15,7 @@ fn desc_key(x: f64) -> u64 {
 }
 
 /// Sorts `items` by score, highest first (stable among equal scores).
-pub(crate) fn sort_desc<T: Copy + Default>(items: &mut Vec<(f64, T)>) {
+pub(crate) fn sort_desc<T: Copy + Default>(items: &mut [(f64, T)]) {
     let n = items.len();
     if n < 512 {
         items.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -30,7 +30,7 @@ pub(crate) fn sort_desc<T: Copy + Default>(items: &mut Vec<(f64, T)>) {
     }
     let mut buf: Vec<(u64, T)> = vec![(0, T::default()); n];
     for (byte, h) in hist.iter().enumerate() {
-        if h.iter().any(|&c| c == n) {
+        if h.contains(&n) {
             continue; // every key has the same byte here
         }
         let mut offset = [0usize; 256];
