@@ -9,7 +9,8 @@ parameter count equals ours, then times training steps (Adam, BCE with logits, b
 
 Usage (from the repo root; uses the torch in /work/main/.venv):
     .venv/bin/python scripts/compare_torch.py [--threads 2] [--steps 20] [--repeats 3]
-It runs `cargo run --release -p ecg-nn --example train_speed` for our side.
+It runs `cargo run --profile PROFILE -p ecg-nn --example train_speed` for our side (set
+CARGO_TARGET_DIR to reuse a build).
 """
 import argparse
 import json
@@ -88,9 +89,9 @@ def torch_speed(threads, batch, steps, length=250, k=5):
     return params, steps * batch / secs
 
 
-def ours_speed(threads, batch, steps, root):
+def ours_speed(threads, batch, steps, root, profile):
     out = subprocess.run(
-        ["cargo", "run", "-q", "--release", "-p", "ecg-nn", "--example", "train_speed", "--",
+        ["cargo", "run", "-q", "--profile", profile, "-p", "ecg-nn", "--example", "train_speed", "--",
          "resnet1d_wang", str(threads), str(batch), str(steps)],
         cwd=root, check=True, capture_output=True, text=True,
     )
@@ -102,13 +103,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--profile", default="release", help="cargo profile of our side (dev also works: libtorch does the work)")
     ap.add_argument("--repeats", type=int, default=3, help="alternate runs; the best of each side counts")
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch}, {args.steps} steps")
     ours, theirs, params = [], [], None
     for r in range(args.repeats):
-        o = ours_speed(args.threads, args.batch, args.steps, root)
+        o = ours_speed(args.threads, args.batch, args.steps, root, args.profile)
         params, t = torch_speed(args.threads, args.batch, args.steps)
         ours.append(o["train_samples_per_s"])
         theirs.append(t)
