@@ -8,7 +8,7 @@
 use crate::checkpoint::{Preprocessing, Standardizer};
 use crate::config::{AugmentConfig, InputMode, StandardizeMode, TrainConfig};
 use crate::error::TrainError;
-use crate::pack::PackedDataset;
+use ecg_io::pack::PackedDataset;
 use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

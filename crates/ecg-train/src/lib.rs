@@ -11,8 +11,6 @@
 //! - [`loss`]: BCE, ASL, binary KL with temperature, the full KD loss (METHODS §5).
 //! - [`optim`]: AdamW over named trainable variables, state saved/loaded by name.
 //! - [`schedule`]: one-cycle, cosine with warm-up, constant — pure functions of the step.
-//! - [`pack`]: a minimal in-memory reader/writer of the `ecg-pack/1` file (the contract
-//!   ecg-io implements; swap for `ecg_io::pack::PackedDataset` when it lands).
 //! - [`data`]: task + leads + standardiser over a memory-mapped pack; training batches
 //!   built on worker threads; evaluation windows.
 //! - [`augment`]: amplitude scale, Gaussian noise, time-out on training crops.
@@ -42,7 +40,6 @@ pub mod eval;
 pub mod labels;
 pub mod loss;
 pub mod optim;
-pub mod pack;
 pub mod predict;
 pub mod schedule;
 pub mod score;

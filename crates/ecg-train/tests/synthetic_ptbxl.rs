@@ -57,10 +57,10 @@ output_dir = "{}"
 #[test]
 fn small_synthetic_run_learns() {
     let dir = tempfile::tempdir().expect("tmp");
-    let pack = synth::synth_pack(dir.path(), 400, 5);
+    let pack = synth::synth_pack(dir.path(), 300, 5);
     let out = dir.path().join("run");
     let o = train(
-        &config(&pack, &out, "se_resnet1d", 4, 32, 3e-3, ""),
+        &config(&pack, &out, "se_resnet1d", 3, 32, 3e-3, ""),
         &TrainOptions::default(),
     )
     .expect("train");

@@ -1,8 +1,8 @@
 //! A tiny learnable pack for the trainer tests: 2 leads × 500 samples at 100 Hz, classes
 //! A, B, C each adding its own pattern, folds i % 10 + 1.
 #![allow(dead_code)]
+use ecg_io::pack::write_pack;
 use ecg_io::pack::{PackMeta, PackedRecord};
-use ecg_train::pack::write_pack;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};

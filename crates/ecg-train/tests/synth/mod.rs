@@ -72,6 +72,6 @@ pub fn synth_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
         statements: statements(),
     };
     let path = dir.join("synth.pack.safetensors");
-    ecg_train::pack::write_pack(&path, &meta, &records, &signals).expect("write pack");
+    ecg_io::pack::write_pack(&path, &meta, &records, &signals).expect("write pack");
     path
 }
