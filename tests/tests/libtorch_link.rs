@@ -36,9 +36,9 @@ fn autograd_matches_finite_differences() {
         let flat_grad = grad.flatten(0, -1);
         for i in 0..n {
             let orig = tch::no_grad(|| var.flatten(0, -1).double_value(&[i]));
-            let mut bump = |v: f64| {
+            let bump = |v: f64| {
                 tch::no_grad(|| {
-                    let mut flat = var.flatten(0, -1);
+                    let flat = var.flatten(0, -1);
                     let _ = flat.get(i).fill_(v);
                 })
             };
