@@ -43,3 +43,371 @@ pub struct PackMeta {
     /// pack alone. Empty for datasets whose codes are already class names.
     pub statements: Vec<ScpStatement>,
 }
+
+use crate::error::{IoError, Result};
+use memmap2::Mmap;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The value of the `format` metadata key of every pack this crate writes.
+pub const FORMAT: &str = "ecg-pack/1";
+
+#[cfg(not(target_endian = "little"))]
+compile_error!("packs are little-endian float32 (safetensors); big-endian hosts are not supported");
+
+/// A packed dataset opened by memory map: the signals stay on disk and are paged in on
+/// demand. Invariants checked at open: the file is safetensors, `format` is
+/// [`FORMAT`], `meta` and `records` parse, and `signals` is F32 with shape
+/// [records, leads, samples] matching them.
+pub struct PackedDataset {
+    path: PathBuf,
+    map: Mmap,
+    /// Byte range of `signals` inside the file.
+    range: std::ops::Range<usize>,
+    meta: PackMeta,
+    records: Vec<PackedRecord>,
+    /// leads * samples
+    stride: usize,
+}
+
+impl std::fmt::Debug for PackedDataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackedDataset")
+            .field("path", &self.path)
+            .field("records", &self.records.len())
+            .field("meta", &self.meta)
+            .finish()
+    }
+}
+
+fn damaged(path: &Path, field: &str, msg: impl Into<String>) -> IoError {
+    IoError::invalid(path, field, msg)
+}
+
+/// Memory-map a whole file read-only.
+#[allow(unsafe_code)]
+fn map_file(path: &Path) -> Result<Mmap> {
+    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, e))?;
+    // SAFETY: the map is read-only and private to this process. As with every memory map,
+    // another process truncating or rewriting the file while it is mapped is undefined
+    // behaviour; packs are written once, atomically (temp file + rename), never in place.
+    unsafe { Mmap::map(&file) }.map_err(|e| IoError::io(path, e))
+}
+
+impl PackedDataset {
+    /// Open and validate a pack (see the type's invariants). A file that is not
+    /// safetensors, a safetensors file that is not a pack, a truncated file or
+    /// inconsistent metadata each give an [`IoError::Invalid`] naming the file.
+    pub fn open(path: &Path) -> Result<Self> {
+        let map = map_file(path)?;
+        let (header_len, metadata) = SafeTensors::read_metadata(&map).map_err(|e| {
+            damaged(
+                path,
+                "safetensors header",
+                format!("not a readable safetensors file ({e})"),
+            )
+        })?;
+        let kv = metadata.metadata().clone().unwrap_or_default();
+        match kv.get("format").map(String::as_str) {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(damaged(
+                    path,
+                    "format",
+                    format!("`{other}` is not `{FORMAT}` (a pack from another tool or version)"),
+                ))
+            }
+            None => {
+                return Err(damaged(
+                    path,
+                    "format",
+                    format!(
+                        "no `format` metadata: a safetensors file, but not an ecg pack ({FORMAT})"
+                    ),
+                ))
+            }
+        }
+        let meta: PackMeta = serde_json::from_str(
+            kv.get("meta")
+                .ok_or_else(|| damaged(path, "meta", "missing"))?,
+        )
+        .map_err(|e| damaged(path, "meta", e.to_string()))?;
+        let records: Vec<PackedRecord> = serde_json::from_str(
+            kv.get("records")
+                .ok_or_else(|| damaged(path, "records", "missing"))?,
+        )
+        .map_err(|e| damaged(path, "records", e.to_string()))?;
+        let info = metadata
+            .info("signals")
+            .ok_or_else(|| damaged(path, "signals", "no `signals` tensor"))?;
+        if info.dtype != Dtype::F32 {
+            return Err(damaged(
+                path,
+                "signals",
+                format!("dtype {:?}, expected F32", info.dtype),
+            ));
+        }
+        let want = [records.len(), meta.leads.len(), meta.samples];
+        if info.shape != want {
+            return Err(damaged(
+                path,
+                "signals",
+                format!(
+                    "shape {:?} but the metadata says [records, leads, samples] = {want:?}",
+                    info.shape
+                ),
+            ));
+        }
+        let start = 8 + header_len + info.data_offsets.0;
+        let end = 8 + header_len + info.data_offsets.1;
+        let n = want.iter().product::<usize>();
+        if end - start != n * 4 || end > map.len() {
+            return Err(damaged(
+                path,
+                "signals",
+                format!(
+                    "truncated: {} bytes for {n} floats, file has {}",
+                    end.saturating_sub(start),
+                    map.len()
+                ),
+            ));
+        }
+        bytemuck::try_cast_slice::<u8, f32>(&map[start..end])
+            .map_err(|e| damaged(path, "signals", format!("misaligned tensor data ({e})")))?;
+        Ok(PackedDataset {
+            path: path.to_path_buf(),
+            stride: meta.leads.len() * meta.samples,
+            map,
+            range: start..end,
+            meta,
+            records,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn meta(&self) -> &PackMeta {
+        &self.meta
+    }
+
+    pub fn records(&self) -> &[PackedRecord] {
+        &self.records
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// All signals // [records * leads * samples], row-major.
+    pub fn signals(&self) -> &[f32] {
+        // checked in `open`: length is a multiple of 4 and the start is 4-aligned
+        bytemuck::try_cast_slice(&self.map[self.range.clone()]).unwrap_or(&[])
+    }
+
+    /// Record `i`'s signal // [leads * samples], row-major. Panics if `i >= len()`, like
+    /// slice indexing.
+    pub fn signal(&self, i: usize) -> &[f32] {
+        &self.signals()[i * self.stride..(i + 1) * self.stride]
+    }
+}
+
+/// Write a pack atomically (a temporary file beside `path`, then rename). Checks that
+/// `signals` holds records × leads × samples finite values and every fold is 1..=10.
+pub fn write_pack(
+    path: &Path,
+    meta: &PackMeta,
+    records: &[PackedRecord],
+    signals: &[f32],
+) -> Result<()> {
+    let shape = vec![records.len(), meta.leads.len(), meta.samples];
+    let n: usize = shape.iter().product();
+    if signals.len() != n {
+        return Err(IoError::invalid(
+            path,
+            "signals",
+            format!("{} values for shape {shape:?} ({n})", signals.len()),
+        ));
+    }
+    if let Some(i) = signals.iter().position(|v| !v.is_finite()) {
+        let stride = (meta.leads.len() * meta.samples).max(1);
+        let rec = &records[i / stride];
+        return Err(IoError::invalid(
+            path,
+            "signals",
+            format!(
+                "record `{}`, lead {}, sample {}: non-finite value {}",
+                rec.id,
+                i % stride / meta.samples.max(1),
+                i % meta.samples.max(1),
+                signals[i]
+            ),
+        ));
+    }
+    if let Some(r) = records.iter().find(|r| !(1..=10).contains(&r.fold)) {
+        return Err(IoError::invalid(
+            path,
+            "fold",
+            format!("record `{}`: fold {} is not in 1..=10", r.id, r.fold),
+        ));
+    }
+    let json = |v: &dyn erased::Json, field: &str| {
+        v.to_json()
+            .map_err(|e| IoError::invalid(path, field, e.to_string()))
+    };
+    let mut kv = HashMap::new();
+    kv.insert("format".to_string(), FORMAT.to_string());
+    kv.insert("meta".to_string(), json(meta, "meta")?);
+    kv.insert("records".to_string(), json(&records, "records")?);
+    let bytes: &[u8] = bytemuck::cast_slice(signals);
+    let view = TensorView::new(Dtype::F32, shape, bytes)
+        .map_err(|e| IoError::invalid(path, "signals", e.to_string()))?;
+    let file_name = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| IoError::invalid(path, "path", "no file name"))?;
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    safetensors::serialize_to_file([("signals", view)], Some(kv), &tmp)
+        .map_err(|e| IoError::invalid(&tmp, "write", e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        IoError::io(path, e)
+    })
+}
+
+mod erased {
+    /// serde_json for either metadata value without generics in the closure above.
+    pub trait Json {
+        fn to_json(&self) -> serde_json::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> serde_json::Result<String> {
+            serde_json::to_string(self)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (PackMeta, Vec<PackedRecord>, Vec<f32>) {
+        let meta = PackMeta {
+            dataset: "test".into(),
+            version: "0".into(),
+            rate: 100,
+            leads: vec!["I".into(), "II".into()],
+            samples: 3,
+            preprocessing: "none".into(),
+            source: "unit test".into(),
+            statements: vec![],
+        };
+        let records = (0..4)
+            .map(|i| PackedRecord {
+                id: format!("r{i}"),
+                ecg_id: Some(i),
+                patient_id: None,
+                fold: (i % 10 + 1) as u8,
+                codes: vec![("NORM".into(), 100.0)],
+                codes_raw: "{'NORM': 100.0}".into(),
+            })
+            .collect();
+        let signals = (0..24).map(|v| v as f32 * 0.5 - 3.0).collect();
+        (meta, records, signals)
+    }
+
+    #[test]
+    fn round_trips_through_a_memory_map() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.safetensors");
+        let (meta, records, signals) = sample();
+        write_pack(&p, &meta, &records, &signals).expect("writes");
+        let d = PackedDataset::open(&p).expect("opens");
+        assert_eq!(d.meta(), &meta);
+        assert_eq!(d.records(), &records[..]);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d.signals(), &signals[..]);
+        assert_eq!(d.signal(2), &signals[12..18]);
+        // no temp file left behind
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    fn err_of(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("bad.safetensors");
+        std::fs::write(&p, bytes).expect("write");
+        PackedDataset::open(&p).expect_err("must fail").to_string()
+    }
+
+    #[test]
+    fn damaged_and_foreign_files_are_clear_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.safetensors");
+        let (meta, records, signals) = sample();
+        write_pack(&p, &meta, &records, &signals).expect("writes");
+        let good = std::fs::read(&p).expect("read");
+        // truncated
+        let e = err_of(&good[..good.len() - 10]);
+        assert!(
+            e.contains("bad.safetensors") && e.contains("safetensors"),
+            "{e}"
+        );
+        // garbage
+        let e = err_of(b"this is not a pack at all, just text");
+        assert!(e.contains("not a readable safetensors file"), "{e}");
+        let e = err_of(b"");
+        assert!(e.contains("bad.safetensors"), "{e}");
+        // wrong format tag (same length, so the header stays valid)
+        let mut tagged = good.clone();
+        let at = tagged
+            .windows(10)
+            .position(|w| w == b"ecg-pack/1")
+            .expect("tag present");
+        tagged[at + 9] = b'9';
+        let e = err_of(&tagged);
+        assert!(e.contains("ecg-pack/9"), "{e}");
+        // a safetensors file that is not a pack
+        let other = dir.path().join("other.safetensors");
+        let view =
+            TensorView::new(Dtype::F32, vec![2], bytemuck::cast_slice(&[1f32, 2.0])).expect("view");
+        safetensors::serialize_to_file([("weight", view)], None, &other).expect("write");
+        let e = PackedDataset::open(&other)
+            .expect_err("foreign")
+            .to_string();
+        assert!(e.contains("not an ecg pack"), "{e}");
+        // missing file
+        let e = PackedDataset::open(&dir.path().join("nope"))
+            .expect_err("missing")
+            .to_string();
+        assert!(e.contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn the_writer_refuses_inconsistent_input() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.safetensors");
+        let (meta, mut records, mut signals) = sample();
+        let e = write_pack(&p, &meta, &records, &signals[..20])
+            .expect_err("short")
+            .to_string();
+        assert!(e.contains("20 values"), "{e}");
+        signals[13] = f32::NAN;
+        let e = write_pack(&p, &meta, &records, &signals)
+            .expect_err("nan")
+            .to_string();
+        assert!(e.contains("record `r2`, lead 0, sample 1"), "{e}");
+        signals[13] = 0.0;
+        records[1].fold = 0;
+        let e = write_pack(&p, &meta, &records, &signals)
+            .expect_err("fold")
+            .to_string();
+        assert!(e.contains("fold 0"), "{e}");
+        assert!(!p.exists());
+    }
+}

@@ -153,3 +153,55 @@ fn sample_files_listed_in_sha256sums_verify() {
         .expect_err("truncated table differs");
     assert!(e.to_string().contains("ptbxl_database.csv"), "{e}");
 }
+
+#[cfg(feature = "polars")]
+#[test]
+fn tables_load_with_folds_as_documented() {
+    let Some(data) = data() else { return };
+    let db = ecg_io::ptbxl::load_database(&data.join("ptbxl_database.csv")).expect("database");
+    assert_eq!(db.len(), 500);
+    assert_eq!(db[0].ecg_id, 1);
+    assert_eq!(db[0].patient_id, Some(15709));
+    assert_eq!(db[0].filename_lr, "records100/00000/00001_lr");
+    assert_eq!(
+        db[0].scp_codes,
+        vec![
+            ("NORM".to_string(), 100.0),
+            ("LVOLT".to_string(), 0.0),
+            ("SR".to_string(), 0.0)
+        ]
+    );
+    // fold counts from the sample's NOTE.md
+    let mut folds = [0usize; 10];
+    for r in &db {
+        folds[r.strat_fold as usize - 1] += 1;
+    }
+    assert_eq!(folds, [58, 51, 34, 42, 47, 33, 44, 44, 81, 66]);
+    let st = ecg_io::ptbxl::load_statements(&data.join("scp_statements.csv")).expect("statements");
+    assert_eq!(st.len(), 71);
+    let norm = st.iter().find(|s| s.code == "NORM").expect("NORM");
+    assert!(norm.diagnostic && !norm.rhythm);
+    assert_eq!(norm.diagnostic_class.as_deref(), Some("NORM"));
+}
+
+#[cfg(feature = "polars")]
+#[test]
+fn a_malformed_scp_codes_cell_is_reported_with_its_row() {
+    let Some(data) = data() else { return };
+    let text = std::fs::read_to_string(data.join("ptbxl_database.csv")).expect("csv");
+    let bad = text.replacen(
+        "{'NORM': 100.0, 'LVOLT': 0.0, 'SR': 0.0}",
+        "{'NORM': 100.0, 'LVOLT' 0.0}",
+        1,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("ptbxl_database.csv");
+    std::fs::write(&p, bad).expect("write");
+    let e = ecg_io::ptbxl::load_database(&p)
+        .expect_err("malformed")
+        .to_string();
+    assert!(
+        e.contains("ptbxl_database.csv:1") && e.contains("scp_codes"),
+        "{e}"
+    );
+}

@@ -560,7 +560,7 @@ fn parse_signal_line(line: &str, no: usize, path: &Path) -> Result<SignalSpec> {
 mod tests {
     use super::*;
 
-    const PTBXL: &str = "00001_lr 12 100 1000\n\
+    pub(super) const PTBXL: &str = "00001_lr 12 100 1000\n\
 00001_lr.dat 16 1000.0(0)/mV 16 0 -119 1508 0 I\n\
 00001_lr.dat 16 1000.0(0)/mV 16 0 -55 723 0 II\n\
 00001_lr.dat 16 1000.0(0)/mV 16 0 64 64758 0 III\n\
@@ -648,5 +648,122 @@ mod tests {
         }
         let e = p("r/2 1 100\n").expect_err("multi-segment").to_string();
         assert!(e.contains("multi-segment"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn signal() -> impl Strategy<Value = SignalSpec> {
+        (
+            "[a-z0-9_]{1,8}\\.dat",
+            prop::sample::select(Format::ALL.to_vec()),
+            prop::option::of(1u32..5),
+            prop::option::of(0u32..3),
+            prop::option::of(0u64..512),
+            0usize..=7,
+            (-1e6f64..1e6, -40000i64..40000, "[A-Za-z]{1,4}", 0u32..33),
+            (
+                -40000i64..40000,
+                -40000i64..40000,
+                0i64..65536,
+                0u64..1024,
+                "[A-Za-z0-9][A-Za-z0-9 ]{0,10}[A-Za-z0-9]",
+            ),
+        )
+            .prop_map(
+                |(
+                    file,
+                    format,
+                    spf,
+                    skew,
+                    off,
+                    present,
+                    (gain, base, units, res),
+                    (zero, init, ck, block, desc),
+                )| {
+                    let mut s = SignalSpec::new(file, format);
+                    s.samples_per_frame = spf;
+                    s.skew = skew;
+                    s.byte_offset = off;
+                    if present >= 1 {
+                        s.adc_gain = Some(gain);
+                        s.baseline = Some(base);
+                        s.units = Some(units);
+                    }
+                    if present >= 2 {
+                        s.adc_res = Some(res);
+                    }
+                    if present >= 3 {
+                        s.adc_zero = Some(zero);
+                    }
+                    if present >= 4 {
+                        s.init_value = Some(init);
+                    }
+                    if present >= 5 {
+                        s.checksum = Some(ck);
+                    }
+                    if present >= 6 {
+                        s.block_size = Some(block);
+                    }
+                    if present >= 7 {
+                        s.description = Some(desc);
+                    }
+                    s
+                },
+            )
+    }
+
+    fn header() -> impl Strategy<Value = Header> {
+        (
+            "[A-Za-z0-9_]{1,10}",
+            prop::option::of(0.5f64..5000.0),
+            prop::option::of(0u64..10_000_000),
+            prop::collection::vec(signal(), 1..6),
+            prop::collection::vec("[A-Za-z0-9:][A-Za-z0-9: ,.]{0,20}[A-Za-z0-9.]", 0..3),
+        )
+            .prop_map(|(name, fs, n, signals, comments)| Header {
+                record_name: name,
+                fs: fs.or(n.map(|_| DEFAULT_FS)),
+                counter_freq: None,
+                base_counter: None,
+                n_samples: n,
+                base_time: None,
+                base_date: None,
+                signals,
+                comments,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn written_headers_parse_back_identically(h in header()) {
+            let text = h.to_string();
+            let back = Header::parse(&text, Path::new("p.hea")).expect("own output parses");
+            prop_assert_eq!(back, h);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+            let _ = Header::parse(&s, Path::new("p.hea"));
+        }
+
+        #[test]
+        fn header_like_text_never_panics(s in "[a-z0-9 .()/+x:#\\n-]{0,200}") {
+            let _ = Header::parse(&s, Path::new("p.hea"));
+        }
+
+        #[test]
+        fn mutated_real_headers_never_panic(pos in 0usize..400, byte in any::<u8>()) {
+            let mut b = super::tests::PTBXL.as_bytes().to_vec();
+            let i = pos % b.len();
+            b[i] = byte;
+            let s = String::from_utf8_lossy(&b);
+            let _ = Header::parse(&s, Path::new("p.hea"));
+        }
     }
 }
