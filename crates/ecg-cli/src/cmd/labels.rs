@@ -1,13 +1,308 @@
-//! Placeholder: these subcommands arrive with issue 4.
-use anyhow::{bail, Result};
-use clap::Subcommand;
+//! `ecg labels`: label statistics of a dataset (docs/METHODS.md §2), thin over ecg-labels.
+//!
+//! `ecg labels ptbxl (--data DIR | --pack FILE) --task TASK --out DIR` builds the PTB-XL
+//! task as the benchmark does, counts on folds 1–8 and writes into DIR:
+//!
+//! ```text
+//! cooccurrence.csv   t(i,j), diagonal t(i)          (names as header and first column)
+//! conditional.csv    E[i][j] = t(i,j) / t(j)
+//! cosine.csv         C[i][j] = t(i,j) / sqrt(t(i) t(j))
+//! conditional.svg    heatmap of E (colour scale 0..1)
+//! cosine.svg         heatmap of C
+//! summary.json       task, options, classes, t(i), records counted / kept / dropped
+//! ```
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use ecg_labels::{matrix_csv, ptbxl_task, LabelStats, PtbxlTask, RecordCodes, TaskOptions};
+use ndarray::ArrayView2;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Not built yet (issue 4).
-    Labels {},
+    /// Label statistics: co-occurrence, conditional (E) and cosine (C) matrices + heatmaps.
+    Labels {
+        #[command(subcommand)]
+        dataset: Dataset,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Dataset {
+    /// A PTB-XL task, from the CSV tables (--data) or a packed file (--pack).
+    Ptbxl(PtbxlArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PtbxlArgs {
+    /// PTB-XL directory holding ptbxl_database.csv and scp_statements.csv.
+    #[arg(long, conflicts_with = "pack", required_unless_present = "pack")]
+    data: Option<PathBuf>,
+    /// A packed PTB-XL dataset (safetensors, `ecg pack`), instead of --data.
+    #[arg(long)]
+    pack: Option<PathBuf>,
+    /// all, diagnostic, subdiagnostic, superdiagnostic, form or rhythm.
+    #[arg(long, default_value = "superdiagnostic")]
+    task: String,
+    /// Keep a statement only if its likelihood is >= this (default: every statement).
+    #[arg(long, default_value_t = 0.0)]
+    min_likelihood: f64,
+    /// Keep a class only if more than this many records carry it (benchmark: 0).
+    #[arg(long, default_value_t = 0)]
+    min_samples: usize,
+    /// Output directory (created).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
-    bail!("{cmd:?}: not built yet (issue 4)")
+    match cmd {
+        Cmd::Labels {
+            dataset: Dataset::Ptbxl(a),
+        } => ptbxl(&a),
+    }
+}
+
+fn ptbxl(a: &PtbxlArgs) -> Result<()> {
+    let task: PtbxlTask = a.task.parse()?;
+    let opts = TaskOptions {
+        min_likelihood: a.min_likelihood,
+        min_samples: a.min_samples,
+    };
+    let (source, labels) = match (&a.data, &a.pack) {
+        (Some(dir), None) => {
+            let db_path = dir.join("ptbxl_database.csv");
+            let st_path = dir.join("scp_statements.csv");
+            let db = ecg_io::ptbxl::load_database(&db_path)
+                .with_context(|| format!("reading {}", db_path.display()))?;
+            let st = ecg_io::ptbxl::load_statements(&st_path)
+                .with_context(|| format!("reading {}", st_path.display()))?;
+            let recs: Vec<RecordCodes> = db.iter().map(RecordCodes::from).collect();
+            let t = ptbxl_task(&recs, &st, task, &opts)
+                .with_context(|| format!("building task `{task}` from {}", dir.display()))?;
+            (dir.clone(), t)
+        }
+        (None, Some(file)) => {
+            let pack = ecg_io::pack::PackedDataset::open(file)
+                .with_context(|| format!("opening pack {}", file.display()))?;
+            if pack.meta().statements.is_empty() {
+                bail!(
+                    "{}: the pack ({}) holds no PTB-XL statement table, so task `{task}` cannot be built",
+                    file.display(),
+                    pack.meta().dataset
+                );
+            }
+            let recs: Vec<RecordCodes> = pack.records().iter().map(RecordCodes::from).collect();
+            let t = ptbxl_task(&recs, &pack.meta().statements, task, &opts)
+                .with_context(|| format!("building task `{task}` from {}", file.display()))?;
+            (file.clone(), t)
+        }
+        _ => bail!("give exactly one of --data DIR or --pack FILE"),
+    };
+    let stats = LabelStats::training(&labels).with_context(|| {
+        format!(
+            "counting labels of `{task}` on folds 1-8 of {}",
+            source.display()
+        )
+    })?;
+    let names = labels.classes.names();
+    let (e, c) = (stats.conditional(), stats.cosine());
+
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    write(
+        &a.out.join("cooccurrence.csv"),
+        &matrix_csv(names, stats.counts.view())?,
+    )?;
+    write(
+        &a.out.join("conditional.csv"),
+        &matrix_csv(names, e.view())?,
+    )?;
+    write(&a.out.join("cosine.csv"), &matrix_csv(names, c.view())?)?;
+    let title = |what: &str| {
+        format!(
+            "PTB-XL {task}: {what} (folds 1-8, {} records)",
+            stats.records
+        )
+    };
+    heatmap(
+        &a.out.join("conditional.svg"),
+        names,
+        e.view(),
+        &title("E[i][j] = t(i,j) / t(j)"),
+    )?;
+    heatmap(
+        &a.out.join("cosine.svg"),
+        names,
+        c.view(),
+        &title("C[i][j] = t(i,j) / sqrt(t(i) t(j))"),
+    )?;
+    let summary = serde_json::json!({
+        "task": task.name(),
+        "source": source,
+        "min_likelihood": a.min_likelihood,
+        "min_samples": a.min_samples,
+        "classes": names,
+        "train_folds": ecg_labels::TRAIN_FOLDS,
+        "train_records": stats.records,
+        "train_label_counts": stats.label_counts(),
+        "records_kept": labels.len(),
+        "records_dropped": labels.dropped.len(),
+    });
+    write(
+        &a.out.join("summary.json"),
+        &serde_json::to_string_pretty(&summary)?,
+    )?;
+    tracing::info!(
+        task = task.name(),
+        classes = names.len(),
+        train_records = stats.records,
+        kept = labels.len(),
+        dropped = labels.dropped.len(),
+        out = %a.out.display(),
+        "label statistics written"
+    );
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Viridis, sampled at nine points (matplotlib's table at 0, 1/8, …, 1), interpolated
+/// linearly; `v` is clamped to [0, 1].
+fn viridis(v: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let x = v.clamp(0.0, 1.0) * 8.0;
+    let i = (x.floor() as usize).min(7);
+    let f = x - i as f64;
+    let lerp = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// An SVG heatmap of a [K, K] matrix with values in [0, 1]: rows/columns named, a colour
+/// bar 0..1, the values printed in the cells when K is small.
+fn heatmap(path: &Path, names: &[String], m: ArrayView2<f64>, title: &str) -> Result<()> {
+    let k = names.len();
+    let cell: i32 = (560 / k.max(1) as i32).clamp(9, 80);
+    let font = (cell as f64 * 0.7).clamp(8.0, 14.0);
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(1) as i32;
+    let label_w = (longest as f64 * font * 0.62) as i32 + 12;
+    let (left, top) = (label_w + 10, label_w + 50);
+    let grid = cell * k as i32;
+    let (bar_x, bar_w) = (left + grid + 30, 18);
+    let width = (bar_x + bar_w + 60).max(left + 420) as u32;
+    let height = (top + grid + 30) as u32;
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, (width, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        root.draw(&Text::new(
+            title.to_string(),
+            (10, 10),
+            ("sans-serif", 15).into_font(),
+        ))?;
+        let left_style = TextStyle::from(("sans-serif", font).into_font())
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        let top_style = TextStyle::from(
+            ("sans-serif", font)
+                .into_font()
+                .transform(FontTransform::Rotate270),
+        )
+        .pos(Pos::new(HPos::Left, VPos::Center));
+        for (i, name) in names.iter().enumerate() {
+            let mid = i as i32 * cell + cell / 2;
+            root.draw(&Text::new(
+                name.clone(),
+                (left - 6, top + mid),
+                left_style.clone(),
+            ))?;
+            root.draw(&Text::new(
+                name.clone(),
+                (left + mid, top - 6),
+                top_style.clone(),
+            ))?;
+        }
+        for i in 0..k {
+            for j in 0..k {
+                let v = m[[i, j]];
+                let (x, y) = (left + j as i32 * cell, top + i as i32 * cell);
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    viridis(v).filled(),
+                ))?;
+                if k <= 12 {
+                    let ink = if v > 0.6 { BLACK } else { WHITE };
+                    let style = TextStyle::from(("sans-serif", font).into_font())
+                        .color(&ink)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    root.draw(&Text::new(
+                        format!("{v:.2}"),
+                        (x + cell / 2, y + cell / 2),
+                        style,
+                    ))?;
+                }
+            }
+        }
+        root.draw(&Rectangle::new(
+            [(left, top), (left + grid, top + grid)],
+            BLACK.stroke_width(1),
+        ))?;
+        // Colour bar: 0 at the bottom, 1 at the top.
+        let steps = 100;
+        for s in 0..steps {
+            let v = (s as f64 + 0.5) / steps as f64;
+            let y1 = top + grid - (s * grid) / steps;
+            let y0 = top + grid - ((s + 1) * grid) / steps;
+            root.draw(&Rectangle::new(
+                [(bar_x, y0), (bar_x + bar_w, y1)],
+                viridis(v).filled(),
+            ))?;
+        }
+        root.draw(&Rectangle::new(
+            [(bar_x, top), (bar_x + bar_w, top + grid)],
+            BLACK.stroke_width(1),
+        ))?;
+        let tick_style =
+            TextStyle::from(("sans-serif", 11).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let y = top + grid - (t * grid as f64).round() as i32;
+            root.draw(&PathElement::new(
+                vec![(bar_x + bar_w, y), (bar_x + bar_w + 4, y)],
+                BLACK,
+            ))?;
+            root.draw(&Text::new(
+                format!("{t:.2}"),
+                (bar_x + bar_w + 7, y),
+                tick_style.clone(),
+            ))?;
+        }
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| anyhow::anyhow!("drawing {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::viridis;
+    use plotters::style::RGBColor;
+
+    #[test]
+    fn viridis_ends_and_clamps() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(-3.0), viridis(0.0));
+        assert_eq!(viridis(0.5), RGBColor(33, 144, 141));
+    }
 }
