@@ -167,6 +167,12 @@ impl Runner {
         // Invalidate before running: a stage killed half way must not look done.
         let stamp = self.stamp_path(&st.name);
         let _ = std::fs::remove_file(&stamp);
+        for o in &st.outputs {
+            if let Some(parent) = o.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("stage {}: creating {}", st.name, parent.display()))?;
+            }
+        }
         eprintln!(
             "xtask: [{}] {} {}",
             st.name,

@@ -1,13 +1,133 @@
-//! Placeholder: these subcommands arrive with issue 4.
-use anyhow::{bail, Result};
+//! `ecg metrics`: every metric of `ecg-metrics` on saved labels and scores (`.npy`), printed
+//! as one JSON object (docs/METHODS.md §6).
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use ecg_metrics::npy::{read_index_sets, read_labels, read_scores};
+use ecg_metrics::{draw_bootstrap_samples, evaluate, fit_thresholds, EvalConfig};
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Not built yet (issue 4).
-    Metrics {},
+    /// Compute AUC (per label, macro, micro), AP, F1/precision/recall, accuracy, Fmax,
+    /// F_beta/G_beta and optional bootstrap intervals; print JSON to stdout.
+    ///
+    /// Threshold-dependent metrics use per-label F1-optimal thresholds fitted on
+    /// --val-labels/--val-scores when given (candidates: the distinct validation scores;
+    /// positive when score >= threshold; ties -> largest threshold), else the fixed 0.5;
+    /// the JSON says which (`threshold_source`). Metrics at 0.5 are always in `at_0_5`.
+    Metrics {
+        /// Labels [records, labels]: .npy of bool, integers or floats holding 0/1.
+        #[arg(long, value_name = "Y.npy")]
+        labels: PathBuf,
+        /// Scores [records, labels]: .npy of float32/float64 (e.g. sigmoid outputs).
+        #[arg(long, value_name = "P.npy")]
+        scores: PathBuf,
+        /// Class names, one per line, in column order (default: column indices).
+        #[arg(long, value_name = "FILE")]
+        classes: Option<PathBuf>,
+        /// Validation labels for fitting per-label thresholds (needs --val-scores).
+        #[arg(long, value_name = "Y.npy", requires = "val_scores")]
+        val_labels: Option<PathBuf>,
+        /// Validation scores for fitting per-label thresholds (needs --val-labels).
+        #[arg(long, value_name = "P.npy", requires = "val_labels")]
+        val_scores: Option<PathBuf>,
+        /// Bootstrap row-index sets [samples, records] (.npy of integers), e.g. the PTB-XL
+        /// benchmark's own.
+        #[arg(long, value_name = "B.npy", conflicts_with = "bootstrap")]
+        bootstrap_ids: Option<PathBuf>,
+        /// Draw this many seeded bootstrap resamples (each with a positive for every label).
+        #[arg(long, value_name = "N")]
+        bootstrap: Option<usize>,
+        /// Seed for --bootstrap.
+        #[arg(long, default_value_t = 0, requires = "bootstrap")]
+        seed: u64,
+        /// Write the JSON here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn read_classes(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading class names from {}", path.display()))?;
+    let names: Vec<String> = text
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if names.is_empty() {
+        bail!("{}: no class names", path.display());
+    }
+    Ok(names)
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
-    bail!("{cmd:?}: not built yet (issue 4)")
+    let Cmd::Metrics {
+        labels,
+        scores,
+        classes,
+        val_labels,
+        val_scores,
+        bootstrap_ids,
+        bootstrap,
+        seed,
+        out,
+    } = cmd;
+    let y = read_labels(&labels).context("reading --labels")?;
+    let p = read_scores(&scores).context("reading --scores")?;
+    let names = classes.as_deref().map(read_classes).transpose()?;
+
+    let thresholds = match (&val_labels, &val_scores) {
+        (Some(vl), Some(vs)) => {
+            let vy = read_labels(vl).context("reading --val-labels")?;
+            let vp = read_scores(vs).context("reading --val-scores")?;
+            if vy.ncols() != y.ncols() {
+                bail!(
+                    "{} has {} labels but {} has {}",
+                    vl.display(),
+                    vy.ncols(),
+                    labels.display(),
+                    y.ncols()
+                );
+            }
+            let t = fit_thresholds(vy.view(), vp.view()).with_context(|| {
+                format!(
+                    "fitting thresholds on {} / {}",
+                    vl.display(),
+                    vs.display()
+                )
+            })?;
+            Some(t)
+        }
+        _ => None,
+    };
+
+    let samples = match (&bootstrap_ids, bootstrap) {
+        (Some(path), _) => Some(read_index_sets(path).context("reading --bootstrap-ids")?),
+        (None, Some(n)) => Some(
+            draw_bootstrap_samples(y.view(), n, seed)
+                .with_context(|| format!("drawing {n} bootstrap resamples from {}", labels.display()))?,
+        ),
+        (None, None) => None,
+    };
+
+    let cfg = EvalConfig {
+        class_names: names.as_deref(),
+        thresholds: thresholds.as_deref(),
+        bootstrap: samples.as_deref(),
+    };
+    let report = evaluate(y.view(), p.view(), &cfg).with_context(|| {
+        format!(
+            "evaluating {} against {}",
+            scores.display(),
+            labels.display()
+        )
+    })?;
+    let json = serde_json::to_string_pretty(&report).context("serialising the report")?;
+    match out {
+        Some(path) => std::fs::write(&path, json + "\n")
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => println!("{json}"),
+    }
+    Ok(())
 }

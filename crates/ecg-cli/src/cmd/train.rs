@@ -1,19 +1,270 @@
-//! Placeholder: these subcommands arrive with issue 7.
-use anyhow::{bail, Result};
-use clap::Subcommand;
+//! `ecg train`, `ecg distill`, `ecg eval`, `ecg predict`: thin over ecg-train.
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use ecg_train::config::DeviceChoice;
+use ecg_train::{EvalOptions, TrainConfig, TrainOptions};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DeviceArg {
+    Cpu,
+    Cuda,
+    Auto,
+}
+
+impl From<DeviceArg> for DeviceChoice {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Cpu => DeviceChoice::Cpu,
+            DeviceArg::Cuda => DeviceChoice::Cuda,
+            DeviceArg::Auto => DeviceChoice::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LambdaArg {
+    Shared,
+    PerLabel,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Not built yet (issue 7).
-    Train {},
-    /// Not built yet (issue 7).
-    Distill {},
-    /// Not built yet (issue 7).
-    Eval {},
-    /// Not built yet (issue 7).
-    Predict {},
+    /// Train a network as a TOML config says (writes a run folder: config, checkpoints,
+    /// metrics.jsonl).
+    Train {
+        /// The experiment config (configs/ptbxl/*.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// Continue the run in the config's output_dir from its last checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// Override train.device.
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
+        /// Override train.output_dir.
+        #[arg(long)]
+        output_dir: Option<PathBuf>,
+    },
+    /// Train a student with knowledge distillation from a teacher checkpoint (the config
+    /// needs a [distill] table).
+    Distill {
+        #[arg(long)]
+        config: PathBuf,
+        /// The teacher checkpoint (`checkpoint-best.safetensors` of a teacher run).
+        #[arg(long)]
+        teacher: Option<PathBuf>,
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
+        #[arg(long)]
+        output_dir: Option<PathBuf>,
+    },
+    /// Evaluate a checkpoint on a split: scores.npy, labels.npy, metrics.json (thresholds
+    /// fitted on validation); --calibrate adds the label-correlation calibration.
+    Eval {
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// train, val or test.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Output folder (default: eval-<split> beside the checkpoint).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also calibrate with the cosine label correlation, λ fitted on validation.
+        #[arg(long)]
+        calibrate: bool,
+        /// One λ for all labels or one per label.
+        #[arg(long, value_enum, default_value = "shared")]
+        lambda: LambdaArg,
+        /// Use this pack instead of the one in the run's config.
+        #[arg(long)]
+        pack: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        #[arg(long, default_value_t = 256)]
+        batch_size: usize,
+        /// Bootstrap resamples for the confidence intervals (0: none).
+        #[arg(long, default_value_t = 100)]
+        bootstrap: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Label probabilities for WFDB records (paths without extension), with the
+    /// checkpoint's preprocessing; prints a tab-separated table.
+    Predict {
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// WFDB record paths (without .hea).
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn load_config(
+    path: &PathBuf,
+    device: Option<DeviceArg>,
+    output_dir: Option<PathBuf>,
+) -> Result<TrainConfig> {
+    let mut cfg = TrainConfig::load(path).with_context(|| format!("loading {}", path.display()))?;
+    if let Some(d) = device {
+        cfg.train.device = d.into();
+    }
+    if let Some(o) = output_dir {
+        cfg.train.output_dir = o;
+    }
+    Ok(cfg)
+}
+
+fn report_outcome(o: &ecg_train::TrainOutcome) {
+    if o.interrupted {
+        eprintln!(
+            "stopped after step {} (train.stop_after_steps); continue with --resume",
+            o.state.global_step
+        );
+    }
+    match (o.state.best_val_auc, o.state.best_epoch) {
+        (Some(a), Some(e)) => eprintln!(
+            "best validation macro-AUC {a:.4} at epoch {e}; run folder {}",
+            o.run_dir.display()
+        ),
+        _ => eprintln!("run folder {}", o.run_dir.display()),
+    }
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
-    bail!("{cmd:?}: not built yet (issue 7)")
+    match cmd {
+        Cmd::Train {
+            config,
+            resume,
+            device,
+            output_dir,
+        } => {
+            let cfg = load_config(&config, device, output_dir)?;
+            if cfg.distill.is_some() {
+                anyhow::bail!(
+                    "{}: has a [distill] table; use `ecg distill --config ... --teacher ...`",
+                    config.display()
+                );
+            }
+            let opts = TrainOptions {
+                resume,
+                teacher: None,
+                progress: true,
+            };
+            let o = ecg_train::train(&cfg, &opts)
+                .with_context(|| format!("training with {}", config.display()))?;
+            report_outcome(&o);
+        }
+        Cmd::Distill {
+            config,
+            teacher,
+            resume,
+            device,
+            output_dir,
+        } => {
+            let cfg = load_config(&config, device, output_dir)?;
+            if cfg.distill.is_none() {
+                anyhow::bail!(
+                    "{}: no [distill] table (alpha, temperature, beta)",
+                    config.display()
+                );
+            }
+            if let Some(t) = &teacher {
+                anyhow::ensure!(t.is_file(), "--teacher {}: no such file", t.display());
+            }
+            let opts = TrainOptions {
+                resume,
+                teacher,
+                progress: true,
+            };
+            let o = ecg_train::train(&cfg, &opts)
+                .with_context(|| format!("distilling with {}", config.display()))?;
+            report_outcome(&o);
+        }
+        Cmd::Eval {
+            checkpoint,
+            split,
+            out,
+            calibrate,
+            lambda,
+            pack,
+            device,
+            batch_size,
+            bootstrap,
+            seed,
+        } => {
+            anyhow::ensure!(
+                checkpoint.is_file(),
+                "--checkpoint {}: no such file",
+                checkpoint.display()
+            );
+            let out_dir = out.unwrap_or_else(|| {
+                checkpoint
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(format!("eval-{split}"))
+            });
+            let opts = EvalOptions {
+                split,
+                out_dir: out_dir.clone(),
+                calibrate,
+                lambda_mode: match lambda {
+                    LambdaArg::Shared => ecg_labels::LambdaMode::Shared,
+                    LambdaArg::PerLabel => ecg_labels::LambdaMode::PerLabel,
+                },
+                pack,
+                device: device.into(),
+                batch_size,
+                bootstrap,
+                seed,
+            };
+            let s = ecg_train::eval_checkpoint(&checkpoint, &opts)
+                .with_context(|| format!("evaluating {}", checkpoint.display()))?;
+            let fmt = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.4}"));
+            println!(
+                "{}: macro-AUC {}  macro-F1 {:.4}  Fmax {}",
+                s.split,
+                fmt(s.report.macro_auc),
+                s.report.thresholded.macro_.f1,
+                fmt(s.report.fmax)
+            );
+            if let Some((fit, r)) = &s.calibrated {
+                println!(
+                    "calibrated (lambda {:?}): macro-AUC {}  macro-F1 {:.4}  Fmax {}",
+                    fit.lambda,
+                    fmt(r.macro_auc),
+                    r.thresholded.macro_.f1,
+                    fmt(r.fmax)
+                );
+            }
+            eprintln!("wrote {}", out_dir.display());
+        }
+        Cmd::Predict {
+            checkpoint,
+            records,
+            device,
+            json,
+        } => {
+            anyhow::ensure!(
+                checkpoint.is_file(),
+                "--checkpoint {}: no such file",
+                checkpoint.display()
+            );
+            let p = ecg_train::predict(&checkpoint, &records, device.into())
+                .with_context(|| format!("predicting with {}", checkpoint.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print!("{}", p.to_tsv());
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,256 @@
+//! `ecg train`, `ecg distill`, `ecg eval`, `ecg predict` end to end on the 500-record
+//! PTB-XL sample (100 Hz, superdiagnostic; small, CPU), plus config errors naming the key.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn ecg() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecg"))
+}
+
+fn sample() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-sample");
+    if p.join("ptbxl_database.csv").is_file() {
+        Some(p)
+    } else {
+        eprintln!(
+            "!!!! SKIPPED: {} not found; ecg train/eval sample test not run !!!!",
+            p.display()
+        );
+        None
+    }
+}
+
+/// Packs the sample's 100 Hz records (raw, mV) with the statement table.
+fn pack_sample(src: &Path, out: &Path) -> PathBuf {
+    use ecg_io::pack::{PackMeta, PackedRecord};
+    use ecg_io::ptbxl::ScpStatement;
+    use ecg_synth::tables::{parse_scp_codes, split_csv_line};
+    let db = std::fs::read_to_string(src.join("ptbxl_database.csv")).expect("database");
+    let mut lines = db.lines();
+    let header = split_csv_line(lines.next().expect("header"));
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let (c_id, c_codes, c_fold, c_file) = (
+        col("ecg_id"),
+        col("scp_codes"),
+        col("strat_fold"),
+        col("filename_lr"),
+    );
+    let mut records = Vec::new();
+    let mut signals = Vec::new();
+    let mut samples = 0;
+    let mut leads = Vec::new();
+    for l in lines.filter(|l| !l.trim().is_empty()) {
+        let v = split_csv_line(l);
+        let rec = ecg_io::wfdb::read_record(&src.join(&v[c_file])).expect("record");
+        samples = rec.samples;
+        leads = rec
+            .header
+            .signals
+            .iter()
+            .map(|s| s.description.clone().unwrap_or_default())
+            .collect();
+        signals.extend_from_slice(&rec.data);
+        let id: u32 = v[c_id].parse().expect("id");
+        records.push(PackedRecord {
+            id: id.to_string(),
+            ecg_id: Some(id),
+            patient_id: None,
+            fold: v[c_fold].parse().expect("fold"),
+            codes: parse_scp_codes(&v[c_codes]).expect("codes"),
+            codes_raw: v[c_codes].clone(),
+        });
+    }
+    let st = std::fs::read_to_string(src.join("scp_statements.csv")).expect("statements");
+    let mut sl = st.lines();
+    let h = split_csv_line(sl.next().expect("h"));
+    let sc = |n: &str| h.iter().position(|x| x == n).expect(n);
+    let (d, f, r, c, s) = (
+        sc("diagnostic"),
+        sc("form"),
+        sc("rhythm"),
+        sc("diagnostic_class"),
+        sc("diagnostic_subclass"),
+    );
+    let opt = |x: &String| (!x.is_empty()).then(|| x.clone());
+    let statements: Vec<ScpStatement> = sl
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v = split_csv_line(l);
+            ScpStatement {
+                code: v[0].clone(),
+                description: v[1].clone(),
+                diagnostic: v[d] == "1.0",
+                form: v[f] == "1.0",
+                rhythm: v[r] == "1.0",
+                diagnostic_class: opt(&v[c]),
+                diagnostic_subclass: opt(&v[s]),
+            }
+        })
+        .collect();
+    let meta = PackMeta {
+        dataset: "ptbxl".into(),
+        version: "sample".into(),
+        rate: 100,
+        leads,
+        samples,
+        preprocessing: "none".into(),
+        source: src.display().to_string(),
+        statements,
+    };
+    let path = out.join("sample.pack.safetensors");
+    ecg_io::pack::write_pack(&path, &meta, &records, &signals).expect("pack");
+    path
+}
+
+fn config(dir: &Path, name: &str, preset: &str, out: &str, extra: &str) -> PathBuf {
+    let text = format!(
+        r#"
+[data]
+pack = "sample.pack.safetensors"
+task = "superdiagnostic"
+input = {{ kind = "crop", length = 250, stride = 125, aggregate = "max" }}
+
+[model]
+preset = "{preset}"
+
+[optim]
+lr = 3e-3
+
+[train]
+epochs = 2
+batch_size = 32
+seed = 3
+device = "cpu"
+output_dir = "{out}"
+{extra}
+"#
+    );
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write config");
+    p
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let o = cmd.output().expect("run ecg");
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(
+        o.status.success(),
+        "ecg failed\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    out.into_owned()
+}
+
+#[test]
+fn train_distill_eval_predict_on_the_ptbxl_sample() {
+    let Some(src) = sample() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    pack_sample(&src, d);
+    let teacher_cfg = config(d, "teacher.toml", "se_resnet1d", "runs/teacher", "");
+    run_ok(ecg().args(["train", "--config"]).arg(&teacher_cfg));
+    let teacher = d.join("runs/teacher/checkpoint-best.safetensors");
+    assert!(teacher.is_file());
+    let student_cfg = config(d, "student.toml", "fcn_wang", "runs/student", "");
+    let mut text = std::fs::read_to_string(&student_cfg).expect("read");
+    text.push_str("\n[distill]\nalpha = 0.5\ntemperature = 2.0\nbeta = 1.0\n");
+    std::fs::write(&student_cfg, text).expect("write");
+    run_ok(
+        ecg()
+            .args(["distill", "--config"])
+            .arg(&student_cfg)
+            .arg("--teacher")
+            .arg(&teacher),
+    );
+    let student = d.join("runs/student/checkpoint-best.safetensors");
+    let eval_dir = d.join("eval");
+    let out = run_ok(
+        ecg()
+            .args(["eval", "--checkpoint"])
+            .arg(&student)
+            .args([
+                "--split",
+                "test",
+                "--calibrate",
+                "--bootstrap",
+                "10",
+                "--out",
+            ])
+            .arg(&eval_dir),
+    );
+    assert!(out.contains("macro-AUC"), "{out}");
+    for f in [
+        "scores.npy",
+        "labels.npy",
+        "metrics.json",
+        "metrics_calibrated.json",
+        "lambda.json",
+    ] {
+        assert!(eval_dir.join(f).is_file(), "missing {f}");
+    }
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(eval_dir.join("metrics.json")).expect("m"))
+            .expect("json");
+    assert!(
+        m["macro_auc"]
+            .as_f64()
+            .is_some_and(|a| (0.0..=1.0).contains(&a)),
+        "{m}"
+    );
+    let table = run_ok(
+        ecg()
+            .args(["predict", "--checkpoint"])
+            .arg(&student)
+            .arg(src.join("records100/00000/00001_lr"))
+            .arg(src.join("records100/00000/00002_lr")),
+    );
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert_eq!(lines[0], "record\tCD\tHYP\tMI\tNORM\tSTTC");
+}
+
+#[test]
+fn bad_configs_name_the_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::write(d.join("sample.pack.safetensors"), b"").expect("touch");
+    let check = |extra: &str, find: &str| {
+        let p = config(d, "bad.toml", "se_resnet1d", "runs/x", extra);
+        let o = ecg()
+            .args(["train", "--config"])
+            .arg(&p)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(find),
+            "expected `{find}` in:\n{err}"
+        );
+    };
+    check("learning_rate = 3", "learning_rate");
+    check("patience = \"ten\"", "patience");
+    let p = config(d, "nopack.toml", "se_resnet1d", "runs/x", "");
+    let text = std::fs::read_to_string(&p)
+        .expect("r")
+        .replace("sample.pack.safetensors", "missing.pack");
+    std::fs::write(&p, text).expect("w");
+    let o = ecg()
+        .args(["train", "--config"])
+        .arg(&p)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("data.pack") && err.contains("missing.pack"),
+        "{err}"
+    );
+    let o = ecg()
+        .args(["train", "--config"])
+        .arg(d.join("absent.toml"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("absent.toml"), "{err}");
+}

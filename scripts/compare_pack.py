@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Whole process vs whole process: the same preprocessing in Python (wfdb + scipy + numpy)
+and with `ecg pack`, timed as separate processes (interpreter / binary start-up included).
+
+Work: read the 500 PTB-XL sample records at 100 Hz (ptbxl_database.csv order), band-pass
+0.5-40 Hz Butterworth order 3 zero-phase (scipy.signal.sosfiltfilt), stack into one float32
+array [records, 12, 1000], save it (numpy .npy for Python, the safetensors pack for ecg).
+The two outputs are compared (max |difference|) so the timing compares equal work.
+
+Usage: python scripts/compare_pack.py [--ecg target/release/ecg] [--data DIR] [--repeat 3]
+Build the binary first: cargo build --release -p ecg-cli
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PY_WORK = r'''
+import sys, numpy as np, pandas as pd, wfdb
+from scipy.signal import butter, sosfiltfilt
+data, out = sys.argv[1], sys.argv[2]
+db = pd.read_csv(data + "/ptbxl_database.csv", index_col="ecg_id")
+sos = butter(3, [0.5, 40], btype="bandpass", output="sos", fs=100)
+x = np.stack([sosfiltfilt(sos, wfdb.rdsamp(data + "/" + f)[0].T, axis=1) for f in db.filename_lr])
+np.save(out, x.astype(np.float32))
+'''
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ecg", default=os.path.join(ROOT, "target/release/ecg"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "../shared/data/ptbxl-sample"))
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        npy = os.path.join(tmp, "py.npy")
+        pack = os.path.join(tmp, "ecg.safetensors")
+        py_cmd = [sys.executable, "-c", PY_WORK, a.data, npy]
+        ecg_cmd = [a.ecg, "pack", "ptbxl", "--data", a.data, "--rate", "100",
+                   "--bandpass", "0.5:40", "--order", "3", "--out", pack]
+        py = min(timed(py_cmd) for _ in range(a.repeat))
+        ec = min(timed(ecg_cmd) for _ in range(a.repeat))
+        import numpy as np
+        from safetensors.numpy import load_file
+        x = np.load(npy)
+        y = load_file(pack)["signals"]
+        diff = float(np.abs(x - y).max())
+    res = {"python_s": round(py, 3), "ecg_s": round(ec, 3), "speedup": round(py / ec, 1),
+           "max_abs_diff_mV": diff, "records": int(x.shape[0]), "repeat_min_of": a.repeat}
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
