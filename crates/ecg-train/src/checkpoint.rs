@@ -63,6 +63,18 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
+    /// The same parameters up to the last bits of an f64 that went through JSON (serde_json's
+    /// default parser may be 1 ULP off); `apply` works in f32, so such a difference is moot.
+    pub fn same_as(&self, other: &Standardizer) -> bool {
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1e-300))
+        };
+        self.mode == other.mode && close(&self.mean, &other.mean) && close(&self.std, &other.std)
+    }
+
     /// Applies `(x − mean) / std` lead by lead to one record `[leads * samples]`.
     pub fn apply(&self, x: &mut [f32], samples: usize) {
         for (l, row) in x.chunks_mut(samples).enumerate() {
@@ -168,4 +180,28 @@ pub fn read_preprocessing(ckpt: &Path) -> Result<Preprocessing, TrainError> {
         });
     }
     read_json(&p)
+}
+
+#[cfg(test)]
+mod standardizer_tests {
+    use super::*;
+
+    #[test]
+    fn same_as_tolerates_json_ulps_but_not_real_differences() {
+        let a = Standardizer {
+            mode: StandardizeMode::Global,
+            mean: vec![-0.0003689294739725952],
+            std: vec![0.22539316948387864],
+        };
+        let mut b = a.clone();
+        b.mean[0] = -0.00036892947397259516;
+        assert!(a.same_as(&b));
+        b.mean[0] = -0.00036893;
+        assert!(!a.same_as(&b));
+        let c = Standardizer {
+            mode: StandardizeMode::PerLead,
+            ..a.clone()
+        };
+        assert!(!a.same_as(&c));
+    }
 }

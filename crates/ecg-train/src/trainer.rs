@@ -130,7 +130,7 @@ fn load_teacher(
             format!("{:?}@{}Hz", data.prep.input, data.prep.rate),
         );
     }
-    if tprep.standardizer != data.prep.standardizer {
+    if !tprep.standardizer.same_as(&data.prep.standardizer) {
         return mismatch(
             "standardiser",
             format!("{:?}", tprep.standardizer),
