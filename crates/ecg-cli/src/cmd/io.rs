@@ -60,25 +60,44 @@ pub enum PackDataset {
 pub fn run(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Read { record, out } => {
-            let r = read_record(&record).with_context(|| format!("reading record {}", record.display()))?;
+            let r = read_record(&record)
+                .with_context(|| format!("reading record {}", record.display()))?;
             ecg_io::npy::write_f32(&out, &[r.leads, r.samples], &r.data)
                 .with_context(|| format!("writing {}", out.display()))?;
-            tracing::info!(leads = r.leads, samples = r.samples, "wrote {}", out.display());
+            tracing::info!(
+                leads = r.leads,
+                samples = r.samples,
+                "wrote {}",
+                out.display()
+            );
             Ok(())
         }
         Cmd::Inspect { record } => {
-            let h = Header::read(&record).with_context(|| format!("reading header of {}", record.display()))?;
+            let h = Header::read(&record)
+                .with_context(|| format!("reading header of {}", record.display()))?;
             print!("{}", inspect_table(&h));
             Ok(())
         }
-        Cmd::Pack { dataset, data, rate, bandpass, order, length, version, out } => {
+        Cmd::Pack {
+            dataset,
+            data,
+            rate,
+            bandpass,
+            order,
+            length,
+            version,
+            out,
+        } => {
             let band = bandpass.as_deref().map(parse_band).transpose()?;
             let fs = match dataset {
                 PackDataset::Ptbxl => rate as f64,
                 PackDataset::Cpsc2018 => ecg_io::cpsc2018::FS,
             };
             let sos = match band {
-                Some((lo, hi)) => Some(butter_sos(order, Band::Bandpass(lo, hi), fs).with_context(|| format!("designing the {lo}-{hi} Hz band-pass"))?),
+                Some((lo, hi)) => Some(
+                    butter_sos(order, Band::Bandpass(lo, hi), fs)
+                        .with_context(|| format!("designing the {lo}-{hi} Hz band-pass"))?,
+                ),
                 None => None,
             };
             let description = match band {
@@ -92,10 +111,27 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 }
             };
             let built = match dataset {
-                PackDataset::Ptbxl => build_ptbxl(&PtbxlOptions { data: data.clone(), rate, version, preprocessing: description }, &prep),
+                PackDataset::Ptbxl => build_ptbxl(
+                    &PtbxlOptions {
+                        data: data.clone(),
+                        rate,
+                        version,
+                        preprocessing: description,
+                    },
+                    &prep,
+                ),
                 PackDataset::Cpsc2018 => {
-                    let Some(length) = length else { bail!("ecg pack cpsc2018 needs --length N (samples per record)") };
-                    build_cpsc2018(&CpscOptions { data: data.clone(), length, preprocessing: description }, &prep)
+                    let Some(length) = length else {
+                        bail!("ecg pack cpsc2018 needs --length N (samples per record)")
+                    };
+                    build_cpsc2018(
+                        &CpscOptions {
+                            data: data.clone(),
+                            length,
+                            preprocessing: description,
+                        },
+                        &prep,
+                    )
                 }
             }
             .with_context(|| format!("packing {}", data.display()))?;
@@ -108,9 +144,17 @@ pub fn run(cmd: Cmd) -> Result<()> {
 }
 
 fn parse_band(s: &str) -> Result<(f64, f64)> {
-    let (a, b) = s.split_once(':').with_context(|| format!("--bandpass `{s}`: expected LO:HI, e.g. 0.5:40"))?;
-    let lo: f64 = a.trim().parse().with_context(|| format!("--bandpass `{s}`: `{a}` is not a number"))?;
-    let hi: f64 = b.trim().parse().with_context(|| format!("--bandpass `{s}`: `{b}` is not a number"))?;
+    let (a, b) = s
+        .split_once(':')
+        .with_context(|| format!("--bandpass `{s}`: expected LO:HI, e.g. 0.5:40"))?;
+    let lo: f64 = a
+        .trim()
+        .parse()
+        .with_context(|| format!("--bandpass `{s}`: `{a}` is not a number"))?;
+    let hi: f64 = b
+        .trim()
+        .parse()
+        .with_context(|| format!("--bandpass `{s}`: `{b}` is not a number"))?;
     if !(lo > 0.0 && hi > lo) {
         bail!("--bandpass `{s}`: need 0 < LO < HI");
     }
@@ -134,7 +178,11 @@ fn inspect_table(h: &Header) -> String {
                 i.to_string(),
                 sig.name(i),
                 sig.file_name.clone(),
-                format!("{}{}", sig.format, sig.byte_offset.map_or(String::new(), |o| format!("+{o}"))),
+                format!(
+                    "{}{}",
+                    sig.format,
+                    sig.byte_offset.map_or(String::new(), |o| format!("+{o}"))
+                ),
                 sig.gain().to_string(),
                 sig.baseline().to_string(),
                 sig.units().to_string(),
@@ -144,7 +192,9 @@ fn inspect_table(h: &Header) -> String {
             ]
         })
         .collect();
-    let head = ["#", "lead", "file", "format", "gain", "baseline", "units", "bits", "init", "checksum"];
+    let head = [
+        "#", "lead", "file", "format", "gain", "baseline", "units", "bits", "init", "checksum",
+    ];
     let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
     for r in &rows {
         for (k, c) in r.iter().enumerate() {
@@ -152,7 +202,15 @@ fn inspect_table(h: &Header) -> String {
         }
     }
     let line = |cells: Vec<&str>| -> String {
-        cells.iter().enumerate().map(|(k, c)| format!("{c:<width$}", width = w[k])).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n"
+        cells
+            .iter()
+            .enumerate()
+            .map(|(k, c)| format!("{c:<width$}", width = w[k]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+            + "\n"
     };
     s.push_str(&line(head.to_vec()));
     for r in &rows {
