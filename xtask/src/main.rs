@@ -55,13 +55,13 @@ fn run() -> Result<()> {
             }
             let opts = reproduce::Options::parse(&args[2..], false)?;
             setup::ensure(&root)?;
-            let ecg = reproduce::build_ecg(&root)?;
+            let ecg = reproduce::ecg_binary(&root)?;
             reproduce::run(&root, &ecg, &opts).map(|_| ())
         }
         "demo" => {
             let opts = reproduce::Options::parse(&args[1..], true)?;
             setup::ensure(&root)?;
-            let ecg = reproduce::build_ecg(&root)?;
+            let ecg = reproduce::ecg_binary(&root)?;
             reproduce::run(&root, &ecg, &opts).map(|_| ())
         }
         "help" | "--help" | "-h" => {

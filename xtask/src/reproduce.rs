@@ -349,6 +349,19 @@ fn git_revision(root: &Path) -> String {
     }
 }
 
+/// The `ecg` binary to run: `$ECG_BIN` when set (a prebuilt binary, e.g. a `dist` build
+/// carried to another machine), else the one [`build_ecg`] builds.
+pub fn ecg_binary(root: &Path) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("ECG_BIN") {
+        let p = PathBuf::from(p);
+        if !p.exists() {
+            bail!("ECG_BIN={} does not exist", p.display());
+        }
+        return Ok(p);
+    }
+    build_ecg(root)
+}
+
 /// Build the `ecg` binary (dev profile, shared with the tests) and return its path.
 pub fn build_ecg(root: &Path) -> Result<PathBuf> {
     crate::cargo(
