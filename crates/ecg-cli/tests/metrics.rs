@@ -31,7 +31,8 @@ fn f(v: &Value) -> f64 {
 
 #[test]
 fn ptbxl_benchmark_numbers() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-benchmark-val");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-benchmark-val");
     if !dir.join("expected.json").is_file() {
         eprintln!(
             "\n\n!!!!! SKIPPED: PTB-XL benchmark golden data not found at {} !!!!!\n\n",
@@ -56,7 +57,10 @@ fn ptbxl_benchmark_numbers() {
             .arg(dir.join("bootstrap_ids.npy")),
     );
     let close = |name: &str, got: f64, want: f64| {
-        assert!((got - want).abs() <= 1e-9, "{name}: got {got}, benchmark {want}");
+        assert!(
+            (got - want).abs() <= 1e-9,
+            "{name}: got {got}, benchmark {want}"
+        );
     };
     close("macro_auc", f(&r["macro_auc"]), f(&exp["macro_auc"]));
     close("fmax", f(&r["fmax"]), f(&exp["fmax"]));
@@ -97,8 +101,12 @@ fn fitted_thresholds_from_validation_split() {
             .args(["--bootstrap", "10", "--seed", "3"]),
     );
     assert_eq!(r["threshold_source"], "fitted");
-    let got = r["thresholded"]["thresholds"].as_array().expect("thresholds");
-    let want = exp["fitted_thresholds"].as_array().expect("golden thresholds");
+    let got = r["thresholded"]["thresholds"]
+        .as_array()
+        .expect("thresholds");
+    let want = exp["fitted_thresholds"]
+        .as_array()
+        .expect("golden thresholds");
     assert_eq!(got.len(), want.len());
     for (a, b) in got.iter().zip(want) {
         assert!((f(a) - f(b)).abs() <= 1e-12);
@@ -138,7 +146,10 @@ fn fails_with(labels: &Path, scores: &Path, extra: &[&str], needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "should fail: {needle}");
     assert!(!err.contains("panicked"), "panic instead of error: {err}");
-    assert!(err.contains(needle), "stderr should mention {needle:?}: {err}");
+    assert!(
+        err.contains(needle),
+        "stderr should mention {needle:?}: {err}"
+    );
 }
 
 #[test]

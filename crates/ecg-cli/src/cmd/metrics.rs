@@ -91,11 +91,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 );
             }
             let t = fit_thresholds(vy.view(), vp.view()).with_context(|| {
-                format!(
-                    "fitting thresholds on {} / {}",
-                    vl.display(),
-                    vs.display()
-                )
+                format!("fitting thresholds on {} / {}", vl.display(), vs.display())
             })?;
             Some(t)
         }
@@ -104,10 +100,9 @@ pub fn run(cmd: Cmd) -> Result<()> {
 
     let samples = match (&bootstrap_ids, bootstrap) {
         (Some(path), _) => Some(read_index_sets(path).context("reading --bootstrap-ids")?),
-        (None, Some(n)) => Some(
-            draw_bootstrap_samples(y.view(), n, seed)
-                .with_context(|| format!("drawing {n} bootstrap resamples from {}", labels.display()))?,
-        ),
+        (None, Some(n)) => Some(draw_bootstrap_samples(y.view(), n, seed).with_context(|| {
+            format!("drawing {n} bootstrap resamples from {}", labels.display())
+        })?),
         (None, None) => None,
     };
 
