@@ -522,8 +522,16 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             };
             st = st.content(&cfg).after("pack").output(&ckpt);
             // A stop in the middle of training leaves checkpoint-last: continue from it.
+            // Otherwise a stage that must run again starts from an empty folder (what is
+            // there is stale: another config, binary or upstream result).
             if resumable(&run, &runner, &st)? {
                 st = st.args(["--resume"]);
+            } else if (runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?))
+                && out_dir.exists()
+            {
+                std::fs::remove_dir_all(&out_dir).with_context(|| {
+                    format!("clearing the stale run folder {}", out_dir.display())
+                })?;
             }
             mark_attempt(&run, &runner, &st)?;
             runner.run(&st)?;

@@ -152,12 +152,16 @@ impl Runner {
         v["fingerprint"].as_str() == Some(fp) && st.outputs.iter().all(|o| o.exists())
     }
 
+    /// Whether `--force` names this stage (or a prefix of its name, or `all`).
+    pub fn is_forced(&self, st: &Stage) -> bool {
+        self.force
+            .iter()
+            .any(|f| f == &st.name || st.name.starts_with(&format!("{f}/")) || f == "all")
+    }
+
     pub fn run(&mut self, st: &Stage) -> Result<()> {
         let fp = self.fingerprint(st)?;
-        let forced = self
-            .force
-            .iter()
-            .any(|f| f == &st.name || st.name.starts_with(&format!("{f}/")) || f == "all");
+        let forced = self.is_forced(st);
         if !forced && self.is_fresh(st, &fp) {
             eprintln!("xtask: [{}] up to date, skipped", st.name);
             self.fingerprints.insert(st.name.clone(), fp);

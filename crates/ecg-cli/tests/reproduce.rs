@@ -117,6 +117,23 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     }
     assert_eq!(results(&run_a), before, "a second run changes nothing");
 
+    // 2b. --force on a finished training stage redoes it (its stale folder is cleared) and
+    //     its evaluation, and nothing else; training is deterministic, so results are equal.
+    let mut forced = opts(&data, &a);
+    forced.force = vec!["train/superdiagnostic/student".into()];
+    run(&root(), &ecg(), &forced).expect("forced run");
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_a.join("stages.json")).expect("stages.json")).expect("json");
+    let redone: Vec<&str> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["skipped"] == false)
+        .filter_map(|s| s["stage"].as_str())
+        .collect();
+    assert_eq!(redone, ["train/superdiagnostic/student", "eval/superdiagnostic/student", "report"], "{log}");
+    assert_eq!(results(&run_a), before, "a forced re-run of a deterministic stage gives the same results");
+
     // 3. Kill a run half way (after the teacher finished), then run again.
     let b = base.join("b");
     let mut child = Command::new(std::env::current_exe().expect("test binary"));

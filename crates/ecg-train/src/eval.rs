@@ -154,9 +154,19 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
     let p = score_split(net.as_ref(), &data, split, opts.batch_size, device)?;
     let vp = score_split(net.as_ref(), &data, &data.val, opts.batch_size, device)?;
     let names = &prep.class_names;
-    let boot = if opts.bootstrap > 0 {
+    // Resamples must hold a positive of every label the split has positives for (the
+    // labels macro-AUC uses). A label with no positive in the split at all (small samples)
+    // cannot be required, so it is left out of that condition and named in the metrics.
+    let present: Vec<usize> =
+        (0..split.y.ncols()).filter(|&j| split.y.column(j).iter().any(|&v| v == 1)).collect();
+    let absent: Vec<&str> = (0..split.y.ncols())
+        .filter(|j| !present.contains(j))
+        .map(|j| names.get(j).map_or("?", String::as_str))
+        .collect();
+    let boot = if opts.bootstrap > 0 && !present.is_empty() {
+        let y_present = split.y.select(ndarray::Axis(1), &present);
         Some(
-            draw_bootstrap_samples(split.y.view(), opts.bootstrap, opts.seed)
+            draw_bootstrap_samples(y_present.view(), opts.bootstrap, opts.seed)
                 .map_err(metrics_err("bootstrap"))?,
         )
     } else {
@@ -165,6 +175,7 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
     let extra = |calibrated: bool| -> Vec<(&str, serde_json::Value)> {
         vec![
             ("split", serde_json::json!(opts.split)),
+            ("labels_without_positives_in_split", serde_json::json!(absent)),
             ("checkpoint", serde_json::json!(ckpt.display().to_string())),
             ("pack", serde_json::json!(pack.display().to_string())),
             ("thresholds_fitted_on", serde_json::json!("val")),
