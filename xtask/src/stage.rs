@@ -159,12 +159,22 @@ impl Runner {
             .any(|f| f == &st.name || st.name.starts_with(&format!("{f}/")) || f == "all")
     }
 
+    fn stamp_run_id(&self, name: &str) -> String {
+        std::fs::read_to_string(self.stamp_path(name))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["run_id"].as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
     pub fn run(&mut self, st: &Stage) -> Result<()> {
         let fp = self.fingerprint(st)?;
         let forced = self.is_forced(st);
         if !forced && self.is_fresh(st, &fp) {
             eprintln!("xtask: [{}] up to date, skipped", st.name);
-            self.fingerprints.insert(st.name.clone(), fp);
+            let run_id = self.stamp_run_id(&st.name);
+            self.fingerprints
+                .insert(st.name.clone(), format!("{fp}@{run_id}"));
             self.log.push(json!({"stage": st.name, "skipped": true}));
             return Ok(());
         }
@@ -229,12 +239,20 @@ impl Runner {
             }
         }
         let secs = start.elapsed().as_secs_f64();
+        // Identifies this execution: dependants fingerprint against it, so a stage that
+        // ran again (forced, or redone) makes them run again too.
+        let run_id = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            .to_string();
         write_atomic(&stamp, serde_json::to_string_pretty(&json!({
-            "stage": st.name, "fingerprint": fp, "seconds": secs,
+            "stage": st.name, "fingerprint": fp, "run_id": run_id, "seconds": secs,
             "command": std::iter::once(st.program.display().to_string()).chain(st.args.iter().cloned()).collect::<Vec<_>>(),
         }))?.as_bytes())?;
         eprintln!("xtask: [{}] done in {secs:.1} s", st.name);
-        self.fingerprints.insert(st.name.clone(), fp);
+        self.fingerprints
+            .insert(st.name.clone(), format!("{fp}@{run_id}"));
         self.log
             .push(json!({"stage": st.name, "skipped": false, "seconds": secs}));
         Ok(())
@@ -316,10 +334,19 @@ mod tests {
 
         let mut r = Runner::new(&dir, "bin".into(), vec!["s1".into()]);
         r.run(&st).unwrap();
+        r.run(&down).unwrap();
         assert_eq!(
             std::fs::read_to_string(&counter).unwrap(),
-            "x\ny\nx\ny\nx\nx\n",
-            "--force reruns it"
+            "x\ny\nx\ny\nx\nx\ny\n",
+            "--force reruns it and what depends on it"
+        );
+        let mut r = Runner::new(&dir, "bin".into(), vec![]);
+        r.run(&st).unwrap();
+        r.run(&down).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&counter).unwrap(),
+            "x\ny\nx\ny\nx\nx\ny\n",
+            "then both are fresh"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
