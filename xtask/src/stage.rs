@@ -196,38 +196,30 @@ impl Runner {
         let start = Instant::now();
         let mut cmd = Command::new(&st.program);
         cmd.args(&st.args);
-        if let Some(out) = &st.stdout_to {
-            if let Some(parent) = out.parent() {
-                std::fs::create_dir_all(parent)?;
+        let tmp_out = match &st.stdout_to {
+            Some(out) => {
+                let tmp = out.with_extension("part");
+                let f = std::fs::File::create(&tmp)
+                    .with_context(|| format!("creating {}", tmp.display()))?;
+                cmd.stdout(f);
+                Some((tmp, out))
             }
-            let tmp = out.with_extension("part");
-            let f = std::fs::File::create(&tmp)
-                .with_context(|| format!("creating {}", tmp.display()))?;
-            cmd.stdout(f);
-            let status = cmd
-                .status()
-                .with_context(|| format!("stage {}: starting {}", st.name, st.program.display()))?;
-            if !status.success() {
-                bail!(
-                    "stage {} failed ({status}): {} {}",
-                    st.name,
-                    st.program.display(),
-                    st.args.join(" ")
-                );
-            }
-            std::fs::rename(&tmp, out)?;
-        } else {
-            let status = cmd
-                .status()
-                .with_context(|| format!("stage {}: starting {}", st.name, st.program.display()))?;
-            if !status.success() {
-                bail!(
-                    "stage {} failed ({status}): {} {}",
-                    st.name,
-                    st.program.display(),
-                    st.args.join(" ")
-                );
-            }
+            None => None,
+        };
+        let status = cmd
+            .status()
+            .with_context(|| format!("stage {}: starting {}", st.name, st.program.display()))?;
+        if !status.success() {
+            bail!(
+                "stage {} failed ({status}): {} {}",
+                st.name,
+                st.program.display(),
+                st.args.join(" ")
+            );
+        }
+        if let Some((tmp, out)) = tmp_out {
+            std::fs::rename(&tmp, out)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()))?;
         }
         for o in &st.outputs {
             if !o.exists() {
