@@ -56,7 +56,11 @@ fn autograd_matches_finite_differences() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2 * 3 * 3 + 3 + 18 * 2 + 2, "every parameter was checked");
+    assert_eq!(
+        checked,
+        2 * 3 * 3 + 3 + 18 * 2 + 2,
+        "every parameter was checked"
+    );
 }
 
 #[test]
@@ -64,5 +68,9 @@ fn cuda_status_is_consistent() {
     // On a CPU machine this says 0 devices; with a GPU the link must expose it.
     let available = tch::Cuda::is_available();
     let count = tch::Cuda::device_count();
-    assert_eq!(available, count > 0, "is_available={available} but device_count={count}");
+    assert_eq!(
+        available,
+        count > 0,
+        "is_available={available} but device_count={count}"
+    );
 }

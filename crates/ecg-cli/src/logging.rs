@@ -9,7 +9,11 @@ pub fn init(verbose: bool) {
     let indicatif = IndicatifLayer::new();
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(fmt::layer().with_target(false).with_writer(indicatif.get_stderr_writer()))
+        .with(
+            fmt::layer()
+                .with_target(false)
+                .with_writer(indicatif.get_stderr_writer()),
+        )
         .with(indicatif)
         .try_init();
 }

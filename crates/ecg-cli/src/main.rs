@@ -9,7 +9,11 @@ mod logging;
 /// Multi-label ECG classification: read datasets, learn label correlations, train and
 /// distil networks, evaluate with the PTB-XL benchmark protocol.
 #[derive(Parser, Debug)]
-#[command(name = "ecg", disable_version_flag = true, arg_required_else_help = true)]
+#[command(
+    name = "ecg",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
 struct Cli {
     /// Print the version, the libtorch version and CUDA/cuDNN availability, then exit.
     #[arg(short = 'V', long = "version", global = false)]

@@ -52,10 +52,12 @@ fn results(run: &Path) -> Vec<(String, String)> {
     let mut v = Vec::new();
     for m in MODELS {
         let dir = run.join("superdiagnostic").join(m);
-        let scores = std::fs::read(dir.join("scores.npy")).unwrap_or_else(|e| panic!("{m}/scores.npy: {e}"));
+        let scores =
+            std::fs::read(dir.join("scores.npy")).unwrap_or_else(|e| panic!("{m}/scores.npy: {e}"));
         v.push((format!("{m}/scores.npy"), format!("{:016x}", fnv(&scores))));
         let mj: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join("metrics.json")).unwrap_or_else(|e| panic!("{m}/metrics.json: {e}")),
+            &std::fs::read(dir.join("metrics.json"))
+                .unwrap_or_else(|e| panic!("{m}/metrics.json: {e}")),
         )
         .expect("metrics.json is JSON");
         for k in ["macro_auc", "fmax", "thresholded", "per_label"] {
@@ -66,13 +68,18 @@ fn results(run: &Path) -> Vec<(String, String)> {
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// Entry point for the child process of the kill test (does nothing in a normal run).
 #[test]
 fn child_entry() {
-    let (Ok(data), Ok(out)) = (std::env::var("ECG_E2E_CHILD_DATA"), std::env::var("ECG_E2E_CHILD_OUT")) else {
+    let (Ok(data), Ok(out)) = (
+        std::env::var("ECG_E2E_CHILD_DATA"),
+        std::env::var("ECG_E2E_CHILD_OUT"),
+    ) else {
         return;
     };
     run(&root(), &ecg(), &opts(Path::new(&data), Path::new(&out))).expect("child pipeline");
@@ -88,19 +95,39 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     let a = base.join("a");
     let run_a = run(&root(), &ecg(), &opts(&data, &a)).expect("pipeline");
     let report = std::fs::read_to_string(run_a.join("report.md")).expect("report.md");
-    assert!(report.contains("SMALL SAMPLE"), "a 500-record run says it is small-sample");
+    assert!(
+        report.contains("SMALL SAMPLE"),
+        "a 500-record run says it is small-sample"
+    );
     assert!(report.contains("## Task `superdiagnostic`"), "{report}");
-    assert!(report.contains("published: PTB-XL benchmark xresnet1d101"), "published numbers beside ours");
-    assert!(report.contains("after label-correlation calibration"), "calibrated row present");
-    assert!(report.contains("size vs teacher"), "size/latency table present");
+    assert!(
+        report.contains("published: PTB-XL benchmark xresnet1d101"),
+        "published numbers beside ours"
+    );
+    assert!(
+        report.contains("after label-correlation calibration"),
+        "calibrated row present"
+    );
+    assert!(
+        report.contains("size vs teacher"),
+        "size/latency table present"
+    );
     let metrics: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(run_a.join("superdiagnostic/teacher/metrics.json")).expect("teacher metrics"),
+        &std::fs::read(run_a.join("superdiagnostic/teacher/metrics.json"))
+            .expect("teacher metrics"),
     )
     .expect("json");
-    let auc = metrics["macro_auc"].as_f64().expect("macro_auc at the top level");
+    let auc = metrics["macro_auc"]
+        .as_f64()
+        .expect("macro_auc at the top level");
     assert!((0.0..=1.0).contains(&auc), "macro_auc {auc}");
-    for svg in ["superdiagnostic/f1_calibration.svg", "superdiagnostic/teacher/roc.svg", "superdiagnostic/labels/cosine.svg"] {
-        let text = std::fs::read_to_string(run_a.join(svg)).unwrap_or_else(|e| panic!("{svg}: {e}"));
+    for svg in [
+        "superdiagnostic/f1_calibration.svg",
+        "superdiagnostic/teacher/roc.svg",
+        "superdiagnostic/labels/cosine.svg",
+    ] {
+        let text =
+            std::fs::read_to_string(run_a.join(svg)).unwrap_or_else(|e| panic!("{svg}: {e}"));
         assert!(text.contains("<svg"), "{svg} is an SVG");
     }
 
@@ -108,11 +135,16 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     let before = results(&run_a);
     run(&root(), &ecg(), &opts(&data, &a)).expect("second run");
     let log: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_a.join("stages.json")).expect("stages.json")).expect("json");
+        serde_json::from_slice(&std::fs::read(run_a.join("stages.json")).expect("stages.json"))
+            .expect("json");
     for st in log.as_array().expect("list") {
         let name = st["stage"].as_str().unwrap_or_default();
         if name != "report" {
-            assert_eq!(st["skipped"], serde_json::Value::Bool(true), "{name} was redone");
+            assert_eq!(
+                st["skipped"],
+                serde_json::Value::Bool(true),
+                "{name} was redone"
+            );
         }
     }
     assert_eq!(results(&run_a), before, "a second run changes nothing");
@@ -123,7 +155,8 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     forced.force = vec!["train/superdiagnostic/student".into()];
     run(&root(), &ecg(), &forced).expect("forced run");
     let log: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_a.join("stages.json")).expect("stages.json")).expect("json");
+        serde_json::from_slice(&std::fs::read(run_a.join("stages.json")).expect("stages.json"))
+            .expect("json");
     let redone: Vec<&str> = log
         .as_array()
         .into_iter()
@@ -131,8 +164,20 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
         .filter(|s| s["skipped"] == false)
         .filter_map(|s| s["stage"].as_str())
         .collect();
-    assert_eq!(redone, ["train/superdiagnostic/student", "eval/superdiagnostic/student", "report"], "{log}");
-    assert_eq!(results(&run_a), before, "a forced re-run of a deterministic stage gives the same results");
+    assert_eq!(
+        redone,
+        [
+            "train/superdiagnostic/student",
+            "eval/superdiagnostic/student",
+            "report"
+        ],
+        "{log}"
+    );
+    assert_eq!(
+        results(&run_a),
+        before,
+        "a forced re-run of a deterministic stage gives the same results"
+    );
 
     // 3. Kill a run half way (after the teacher finished), then run again.
     let b = base.join("b");
@@ -144,25 +189,50 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut child, 0);
     let mut child = child.spawn().expect("spawn child");
-    let teacher_stamp = b.join(".stamps").join("eval__superdiagnostic__teacher.json");
+    let teacher_stamp = b
+        .join(".stamps")
+        .join("eval__superdiagnostic__teacher.json");
     let t0 = Instant::now();
     while !teacher_stamp.exists() {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("child ended ({status}) before the teacher was evaluated");
         }
-        assert!(t0.elapsed() < Duration::from_secs(900), "teacher stage never finished");
+        assert!(
+            t0.elapsed() < Duration::from_secs(900),
+            "teacher stage never finished"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let pgid = child.id();
-    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .status();
     let _ = child.wait();
     run(&root(), &ecg(), &opts(&data, &b)).expect("resumed run");
     let log: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(b.join("stages.json")).expect("stages.json")).expect("json");
-    let skipped = |n: &str| log.as_array().into_iter().flatten().any(|s| s["stage"] == n && s["skipped"] == true);
-    for done in ["pack", "labels/superdiagnostic", "train/superdiagnostic/teacher", "eval/superdiagnostic/teacher"] {
-        assert!(skipped(done), "{done} finished before the kill and must not be redone: {log}");
+        serde_json::from_slice(&std::fs::read(b.join("stages.json")).expect("stages.json"))
+            .expect("json");
+    let skipped = |n: &str| {
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["stage"] == n && s["skipped"] == true)
+    };
+    for done in [
+        "pack",
+        "labels/superdiagnostic",
+        "train/superdiagnostic/teacher",
+        "eval/superdiagnostic/teacher",
+    ] {
+        assert!(
+            skipped(done),
+            "{done} finished before the kill and must not be redone: {log}"
+        );
     }
-    assert_eq!(results(&b), before, "killed-and-resumed run gives the same results as an uninterrupted one");
+    assert_eq!(
+        results(&b),
+        before,
+        "killed-and-resumed run gives the same results as an uninterrupted one"
+    );
     let _ = std::fs::remove_dir_all(&base);
 }

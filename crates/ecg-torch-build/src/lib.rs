@@ -19,9 +19,11 @@ pub fn libtorch_lib_dir() -> Result<PathBuf, String> {
     } else if let Ok(root) = std::env::var("LIBTORCH") {
         PathBuf::from(root).join("lib")
     } else {
-        return Err("LIBTORCH is not set: run `cargo xtask setup` (it installs torch==2.11.0 \
+        return Err(
+            "LIBTORCH is not set: run `cargo xtask setup` (it installs torch==2.11.0 \
                     into .venv) and build from the workspace, whose .cargo/config.toml sets it"
-            .into());
+                .into(),
+        );
     };
     if !dir.join("libtorch.so").exists() && !dir.join("libtorch.dylib").exists() {
         return Err(format!(

@@ -157,8 +157,9 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
     // Resamples must hold a positive of every label the split has positives for (the
     // labels macro-AUC uses). A label with no positive in the split at all (small samples)
     // cannot be required, so it is left out of that condition and named in the metrics.
-    let present: Vec<usize> =
-        (0..split.y.ncols()).filter(|&j| split.y.column(j).iter().any(|&v| v == 1)).collect();
+    let present: Vec<usize> = (0..split.y.ncols())
+        .filter(|&j| split.y.column(j).iter().any(|&v| v == 1))
+        .collect();
     let absent: Vec<&str> = (0..split.y.ncols())
         .filter(|j| !present.contains(j))
         .map(|j| names.get(j).map_or("?", String::as_str))
@@ -175,7 +176,10 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
     let extra = |calibrated: bool| -> Vec<(&str, serde_json::Value)> {
         vec![
             ("split", serde_json::json!(opts.split)),
-            ("labels_without_positives_in_split", serde_json::json!(absent)),
+            (
+                "labels_without_positives_in_split",
+                serde_json::json!(absent),
+            ),
             ("checkpoint", serde_json::json!(ckpt.display().to_string())),
             ("pack", serde_json::json!(pack.display().to_string())),
             ("thresholds_fitted_on", serde_json::json!("val")),

@@ -51,8 +51,10 @@ fn libtorch_version(lib: Option<&PathBuf>) -> String {
         .and_then(|l| l.parent().map(|p| p.join("version.py")))
         .and_then(|p| std::fs::read_to_string(p).ok())
         .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("__version__ = ").map(|v| v.trim().trim_matches('\'').to_string()))
+            text.lines().find_map(|l| {
+                l.strip_prefix("__version__ = ")
+                    .map(|v| v.trim().trim_matches('\'').to_string())
+            })
         });
     from_file.unwrap_or_else(|| "2.11.0 (linked; version.py not found)".to_string())
 }
@@ -75,7 +77,11 @@ pub fn environment() -> Environment {
         cuda_available: cuda,
         cuda_device_count: tch::Cuda::device_count(),
         cudnn_available: cudnn,
-        cudnn_version: if cudnn { Some(tch::utils::version_cudnn()) } else { None },
+        cudnn_version: if cudnn {
+            Some(tch::utils::version_cudnn())
+        } else {
+            None
+        },
         torch_threads: tch::get_num_threads(),
         torch_interop_threads: tch::get_num_interop_threads(),
     }
@@ -112,13 +118,19 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&e)?);
                 return Ok(());
             }
-            let show = |p: &Option<PathBuf>| p.as_ref().map_or("(unknown)".to_string(), |p| p.display().to_string());
+            let show = |p: &Option<PathBuf>| {
+                p.as_ref()
+                    .map_or("(unknown)".to_string(), |p| p.display().to_string())
+            };
             println!("ecg            {}", e.ecg_version);
             println!("libtorch       {}", e.libtorch_version);
             println!("libtorch lib   {}", show(&e.libtorch_lib));
             println!("venv           {}", show(&e.venv));
             println!("devices        {}", cuda_line(&e));
-            println!("threads        {} intra-op, {} inter-op", e.torch_threads, e.torch_interop_threads);
+            println!(
+                "threads        {} intra-op, {} inter-op",
+                e.torch_threads, e.torch_interop_threads
+            );
             Ok(())
         }
     }

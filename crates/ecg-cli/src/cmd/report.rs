@@ -44,7 +44,10 @@ pub const MODELS: &[(&str, &str)] = &[
 ];
 
 /// Labels the papers single out as rare and improved by label correlation.
-const RARE: &[&str] = &["CLBBB", "1AVB", "_AVB", "RVH", "LBBB", "CRBBB", "WPW", "LPFB", "ILBBB", "IRBBB", "SEHYP", "ISCI", "PMI"];
+const RARE: &[&str] = &[
+    "CLBBB", "1AVB", "_AVB", "RVH", "LBBB", "CRBBB", "WPW", "LPFB", "ILBBB", "IRBBB", "SEHYP",
+    "ISCI", "PMI",
+];
 
 /// A published number with where it comes from.
 struct Published {
@@ -59,28 +62,204 @@ struct Published {
 
 /// METHODS §7.
 const PUBLISHED: &[Published] = &[
-    Published { source: "Seed 001 (Zhang & Sun 2024), reported", task: "superdiagnostic", macro_auc: None, f1: Some(0.754), precision: Some(0.783), recall: Some(0.732), accuracy: Some(0.902) },
-    Published { source: "Seed 001 (Zhang & Sun 2024), reported", task: "subdiagnostic", macro_auc: None, f1: Some(0.482), precision: Some(0.479), recall: Some(0.580), accuracy: Some(0.727) },
-    Published { source: "Seed 000 (Zhou et al. 2024), teacher", task: "*", macro_auc: None, f1: Some(0.873), precision: None, recall: None, accuracy: None },
-    Published { source: "Seed 000 (Zhou et al. 2024), student 0.62×", task: "*", macro_auc: None, f1: Some(0.876), precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "all", macro_auc: Some(0.925), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "diagnostic", macro_auc: Some(0.937), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "subdiagnostic", macro_auc: Some(0.929), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "superdiagnostic", macro_auc: Some(0.928), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "form", macro_auc: Some(0.896), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark xresnet1d101", task: "rhythm", macro_auc: Some(0.957), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "all", macro_auc: Some(0.919), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "diagnostic", macro_auc: Some(0.936), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "subdiagnostic", macro_auc: Some(0.928), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "superdiagnostic", macro_auc: Some(0.930), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "form", macro_auc: Some(0.880), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark resnet1d_wang", task: "rhythm", macro_auc: Some(0.946), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "all", macro_auc: Some(0.925), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "diagnostic", macro_auc: Some(0.931), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "subdiagnostic", macro_auc: Some(0.930), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "superdiagnostic", macro_auc: Some(0.921), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "form", macro_auc: Some(0.899), f1: None, precision: None, recall: None, accuracy: None },
-    Published { source: "PTB-XL benchmark inception1d", task: "rhythm", macro_auc: Some(0.953), f1: None, precision: None, recall: None, accuracy: None },
+    Published {
+        source: "Seed 001 (Zhang & Sun 2024), reported",
+        task: "superdiagnostic",
+        macro_auc: None,
+        f1: Some(0.754),
+        precision: Some(0.783),
+        recall: Some(0.732),
+        accuracy: Some(0.902),
+    },
+    Published {
+        source: "Seed 001 (Zhang & Sun 2024), reported",
+        task: "subdiagnostic",
+        macro_auc: None,
+        f1: Some(0.482),
+        precision: Some(0.479),
+        recall: Some(0.580),
+        accuracy: Some(0.727),
+    },
+    Published {
+        source: "Seed 000 (Zhou et al. 2024), teacher",
+        task: "*",
+        macro_auc: None,
+        f1: Some(0.873),
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "Seed 000 (Zhou et al. 2024), student 0.62×",
+        task: "*",
+        macro_auc: None,
+        f1: Some(0.876),
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "all",
+        macro_auc: Some(0.925),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "diagnostic",
+        macro_auc: Some(0.937),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "subdiagnostic",
+        macro_auc: Some(0.929),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "superdiagnostic",
+        macro_auc: Some(0.928),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "form",
+        macro_auc: Some(0.896),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark xresnet1d101",
+        task: "rhythm",
+        macro_auc: Some(0.957),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "all",
+        macro_auc: Some(0.919),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "diagnostic",
+        macro_auc: Some(0.936),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "subdiagnostic",
+        macro_auc: Some(0.928),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "superdiagnostic",
+        macro_auc: Some(0.930),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "form",
+        macro_auc: Some(0.880),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark resnet1d_wang",
+        task: "rhythm",
+        macro_auc: Some(0.946),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "all",
+        macro_auc: Some(0.925),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "diagnostic",
+        macro_auc: Some(0.931),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "subdiagnostic",
+        macro_auc: Some(0.930),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "superdiagnostic",
+        macro_auc: Some(0.921),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "form",
+        macro_auc: Some(0.899),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
+    Published {
+        source: "PTB-XL benchmark inception1d",
+        task: "rhythm",
+        macro_auc: Some(0.953),
+        f1: None,
+        precision: None,
+        recall: None,
+        accuracy: None,
+    },
 ];
 
 const PROTOCOL_NOTES: &str = "\
@@ -111,7 +290,8 @@ fn num(v: &Value, path: &[&str]) -> Option<f64> {
 }
 
 fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {} as JSON", path.display()))
 }
 
@@ -157,9 +337,17 @@ fn row_md(name: &str, r: &Row) -> String {
 
 /// (name, f1) per label from a metrics.json, in column order.
 fn per_label_f1(m: &Value) -> Vec<(String, f64, u64)> {
-    let Some(obj) = m.get("per_label").and_then(Value::as_object) else { return vec![] };
+    let Some(obj) = m.get("per_label").and_then(Value::as_object) else {
+        return vec![];
+    };
     obj.iter()
-        .map(|(k, v)| (k.clone(), num(v, &["f1"]).unwrap_or(f64::NAN), v.get("positives").and_then(Value::as_u64).unwrap_or(0)))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                num(v, &["f1"]).unwrap_or(f64::NAN),
+                v.get("positives").and_then(Value::as_u64).unwrap_or(0),
+            )
+        })
         .collect()
 }
 
@@ -188,7 +376,13 @@ fn roc_points(y: &[u8], p: &[f64]) -> Vec<(f64, f64)> {
     pts
 }
 
-fn plot_roc(path: &Path, title: &str, names: &[String], y: &ndarray::Array2<u8>, p: &ndarray::Array2<f64>) -> Result<()> {
+fn plot_roc(
+    path: &Path,
+    title: &str,
+    names: &[String],
+    y: &ndarray::Array2<u8>,
+    p: &ndarray::Array2<f64>,
+) -> Result<()> {
     let root = SVGBackend::new(path, (640, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut chart = ChartBuilder::on(&root)
@@ -205,7 +399,10 @@ fn plot_roc(path: &Path, title: &str, names: &[String], y: &ndarray::Array2<u8>,
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     chart
-        .draw_series(LineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))
+        .draw_series(LineSeries::new(
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            BLACK.mix(0.3),
+        ))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let show_legend = names.len() <= 25;
     for (k, name) in names.iter().enumerate() {
@@ -220,8 +417,9 @@ fn plot_roc(path: &Path, title: &str, names: &[String], y: &ndarray::Array2<u8>,
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if show_legend {
-            s.label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            s.label(name.clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
         }
     }
     if show_legend {
@@ -233,7 +431,8 @@ fn plot_roc(path: &Path, title: &str, names: &[String], y: &ndarray::Array2<u8>,
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    root.present().map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    root.present()
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(())
 }
 
@@ -263,7 +462,11 @@ fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result
                 String::new()
             }
         })
-        .x_label_style(("sans-serif", 11).into_font().transform(FontTransform::Rotate90))
+        .x_label_style(
+            ("sans-serif", 11)
+                .into_font()
+                .transform(FontTransform::Rotate90),
+        )
         .y_desc("F1 (test fold)")
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -271,14 +474,26 @@ fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result
     let after = RGBColor(230, 120, 20).mix(0.8).filled();
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.48, if r.1.is_finite() { r.1 } else { 0.0 })], before)
+            Rectangle::new(
+                [
+                    (i as f64 + 0.1, 0.0),
+                    (i as f64 + 0.48, if r.1.is_finite() { r.1 } else { 0.0 }),
+                ],
+                before,
+            )
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .label("before calibration")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], before));
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            Rectangle::new([(i as f64 + 0.52, 0.0), (i as f64 + 0.9, if r.2.is_finite() { r.2 } else { 0.0 })], after)
+            Rectangle::new(
+                [
+                    (i as f64 + 0.52, 0.0),
+                    (i as f64 + 0.9, if r.2.is_finite() { r.2 } else { 0.0 }),
+                ],
+                after,
+            )
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .label("after calibration")
@@ -290,20 +505,28 @@ fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    root.present().map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    root.present()
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(())
 }
 
 /// One JSON object per line; the numeric fields named `key`.
 fn curve(path: &Path, key: &str) -> Vec<(f64, f64)> {
-    let Ok(text) = std::fs::read_to_string(path) else { return vec![] };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return vec![];
+    };
     text.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| Some((v.get("epoch")?.as_f64()?, v.get(key)?.as_f64()?)))
         .collect()
 }
 
-fn plot_training(path: &Path, title: &str, series: &[(String, Vec<(f64, f64)>)], ylabel: &str) -> Result<bool> {
+fn plot_training(
+    path: &Path,
+    title: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    ylabel: &str,
+) -> Result<bool> {
     let pts: Vec<&(f64, f64)> = series.iter().flat_map(|s| s.1.iter()).collect();
     if pts.is_empty() {
         return Ok(false);
@@ -321,14 +544,21 @@ fn plot_training(path: &Path, title: &str, series: &[(String, Vec<(f64, f64)>)],
         .y_label_area_size(60)
         .build_cartesian_2d(0f64..xmax, (ymin - pad)..(ymax + pad))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    chart.configure_mesh().x_desc("epoch").y_desc(ylabel).draw().map_err(|e| anyhow::anyhow!("{e}"))?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc(ylabel)
+        .draw()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     for (k, (name, s)) in series.iter().enumerate() {
         let color = Palette99::pick(k).to_rgba();
         chart
             .draw_series(LineSeries::new(s.clone(), color.stroke_width(2)))
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()
@@ -337,7 +567,8 @@ fn plot_training(path: &Path, title: &str, series: &[(String, Vec<(f64, f64)>)],
         .position(SeriesLabelPosition::LowerRight)
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    root.present().map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    root.present()
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(true)
 }
 
@@ -345,8 +576,13 @@ fn plot_training(path: &Path, title: &str, series: &[(String, Vec<(f64, f64)>)],
 fn size_and_latency(ckpt: &Path, runs: usize) -> Result<(i64, i64, f64)> {
     let (_vs, net, spec) = ecg_nn::checkpoint::load(ckpt, tch::Device::Cpu)
         .with_context(|| format!("loading {}", ckpt.display()))?;
-    let (params, flops) = spec.params_and_flops().with_context(|| format!("sizing {}", ckpt.display()))?;
-    let x = tch::Tensor::randn([1, spec.leads.len() as i64, spec.input_len], (tch::Kind::Float, tch::Device::Cpu));
+    let (params, flops) = spec
+        .params_and_flops()
+        .with_context(|| format!("sizing {}", ckpt.display()))?;
+    let x = tch::Tensor::randn(
+        [1, spec.leads.len() as i64, spec.input_len],
+        (tch::Kind::Float, tch::Device::Cpu),
+    );
     let mut times = Vec::with_capacity(runs);
     tch::no_grad(|| {
         let _ = net.forward_t(&x, false); // warm-up
@@ -376,7 +612,11 @@ pub fn run(cmd: Cmd) -> Result<()> {
     let synthetic = info["synthetic"].as_bool().unwrap_or(false);
     let n_records = info["n_records"].as_u64();
     let mut md = String::new();
-    writeln!(md, "# Reproduction report: {}", info["title"].as_str().unwrap_or("PTB-XL"))?;
+    writeln!(
+        md,
+        "# Reproduction report: {}",
+        info["title"].as_str().unwrap_or("PTB-XL")
+    )?;
     writeln!(md)?;
     if synthetic {
         writeln!(md, "> **SYNTHETIC DATA.** These numbers come from a synthetic PTB-XL-layout dataset made by `ecg synth` (known, simplified physiology). They test the pipeline; they say nothing about real ECGs and must not be compared with the published numbers.\n")?;
@@ -395,7 +635,10 @@ pub fn run(cmd: Cmd) -> Result<()> {
         ("started", "started"),
     ] {
         if let Some(v) = info.get(k) {
-            let s = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+            let s = v
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| v.to_string());
             writeln!(md, "| {label} | {s} |")?;
         }
     }
@@ -406,7 +649,10 @@ pub fn run(cmd: Cmd) -> Result<()> {
         let tdir = run.join(task);
         writeln!(md, "## Task `{task}`\n")?;
         writeln!(md, "Test fold 10. Macro-AUC with the 5th–95th percentile bootstrap interval; F1, precision, recall: macro over labels at thresholds fitted on fold 9; accuracy: label-wise.\n")?;
-        writeln!(md, "| model | macro-AUC [p05, p95] | macro-F1 | precision | recall | accuracy | Fmax |")?;
+        writeln!(
+            md,
+            "| model | macro-AUC [p05, p95] | macro-F1 | precision | recall | accuracy | Fmax |"
+        )?;
         writeln!(md, "|---|---|---|---|---|---|---|")?;
         let mut present = Vec::new();
         for (dir, name) in MODELS {
@@ -419,18 +665,35 @@ pub fn run(cmd: Cmd) -> Result<()> {
             let cpath = tdir.join(dir).join("metrics_calibrated.json");
             if cpath.exists() {
                 let c = read_json(&cpath)?;
-                let lambda = c.get("lambda").map(|l| l.to_string()).unwrap_or_else(|| "?".into());
-                md.push_str(&row_md(&format!("{name} + label-correlation calibration (λ = {lambda})"), &row(&c)));
+                let lambda = c
+                    .get("lambda")
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "?".into());
+                md.push_str(&row_md(
+                    &format!("{name} + label-correlation calibration (λ = {lambda})"),
+                    &row(&c),
+                ));
             }
             present.push((*dir, *name, m));
         }
         if present.is_empty() {
-            bail!("task {task}: no model has a metrics.json under {}", tdir.display());
+            bail!(
+                "task {task}: no model has a metrics.json under {}",
+                tdir.display()
+            );
         }
         for p in PUBLISHED.iter().filter(|p| p.task == task || p.task == "*") {
             md.push_str(&row_md(
                 &format!("*published: {}*", p.source),
-                &Row { auc: p.macro_auc, auc_ci: None, f1: p.f1, precision: p.precision, recall: p.recall, accuracy: p.accuracy, fmax: None },
+                &Row {
+                    auc: p.macro_auc,
+                    auc_ci: None,
+                    f1: p.f1,
+                    precision: p.precision,
+                    recall: p.recall,
+                    accuracy: p.accuracy,
+                    fmax: None,
+                },
             ));
         }
         writeln!(md)?;
@@ -442,12 +705,22 @@ pub fn run(cmd: Cmd) -> Result<()> {
         if let Some(d) = calibrated {
             let before = per_label_f1(&read_json(&tdir.join(d).join("metrics.json"))?);
             let after = per_label_f1(&read_json(&tdir.join(d).join("metrics_calibrated.json"))?);
-            writeln!(md, "### Per-label F1 before and after label-correlation calibration ({d})\n")?;
+            writeln!(
+                md,
+                "### Per-label F1 before and after label-correlation calibration ({d})\n"
+            )?;
             writeln!(md, "Rare labels that the papers discuss are in **bold**.\n")?;
-            writeln!(md, "| label | test positives | F1 before | F1 after | change |\n|---|---|---|---|---|")?;
+            writeln!(
+                md,
+                "| label | test positives | F1 before | F1 after | change |\n|---|---|---|---|---|"
+            )?;
             let mut bars = Vec::new();
             for ((name, b, pos), (_, a, _)) in before.iter().zip(after.iter()) {
-                let shown = if RARE.contains(&name.as_str()) { format!("**{name}**") } else { name.clone() };
+                let shown = if RARE.contains(&name.as_str()) {
+                    format!("**{name}**")
+                } else {
+                    name.clone()
+                };
                 writeln!(md, "| {shown} | {pos} | {b:.3} | {a:.3} | {:+.3} |", a - b)?;
                 bars.push((name.clone(), *b, *a));
             }
@@ -459,12 +732,17 @@ pub fn run(cmd: Cmd) -> Result<()> {
         // ROC curves.
         writeln!(md, "### ROC curves (test fold)\n")?;
         for (dir, name, m) in &present {
-            let (yp, pp) = (tdir.join(dir).join("labels.npy"), tdir.join(dir).join("scores.npy"));
+            let (yp, pp) = (
+                tdir.join(dir).join("labels.npy"),
+                tdir.join(dir).join("scores.npy"),
+            );
             if !(yp.exists() && pp.exists()) {
                 continue;
             }
-            let y = ecg_metrics::npy::read_labels(&yp).with_context(|| format!("reading {}", yp.display()))?;
-            let p = ecg_metrics::npy::read_scores(&pp).with_context(|| format!("reading {}", pp.display()))?;
+            let y = ecg_metrics::npy::read_labels(&yp)
+                .with_context(|| format!("reading {}", yp.display()))?;
+            let p = ecg_metrics::npy::read_scores(&pp)
+                .with_context(|| format!("reading {}", pp.display()))?;
             let names: Vec<String> = match m.get("per_label").and_then(Value::as_object) {
                 Some(o) if o.len() == y.ncols() => o.keys().cloned().collect(),
                 _ => (0..y.ncols()).map(|k| format!("label {k}")).collect(),
@@ -485,8 +763,18 @@ pub fn run(cmd: Cmd) -> Result<()> {
         }
         let auc_svg = tdir.join("training_val_auc.svg");
         let loss_svg = tdir.join("training_loss.svg");
-        let has_auc = plot_training(&auc_svg, &format!("{task}: validation macro-AUC"), &auc_series, "macro-AUC (fold 9)")?;
-        let has_loss = plot_training(&loss_svg, &format!("{task}: training loss"), &loss_series, "loss")?;
+        let has_auc = plot_training(
+            &auc_svg,
+            &format!("{task}: validation macro-AUC"),
+            &auc_series,
+            "macro-AUC (fold 9)",
+        )?;
+        let has_loss = plot_training(
+            &loss_svg,
+            &format!("{task}: training loss"),
+            &loss_series,
+            "loss",
+        )?;
         if has_auc || has_loss {
             writeln!(md, "### Training curves\n")?;
             if has_auc {
@@ -529,9 +817,18 @@ pub fn run(cmd: Cmd) -> Result<()> {
         )?;
         writeln!(md, "| task | model | parameters | FLOPs / record | size vs teacher | CPU latency (ms) |\n|---|---|---|---|---|---|")?;
         for (task, name, params, flops, ms) in &sizes {
-            let teacher = sizes.iter().find(|s| &s.0 == task && s.1.starts_with("Teacher")).map(|s| s.2);
-            let ratio = teacher.map_or("–".into(), |t| format!("{:.3}×", *params as f64 / t as f64));
-            writeln!(md, "| {task} | {name} | {params} | {:.3e} | {ratio} | {ms:.2} |", *flops as f64)?;
+            let teacher = sizes
+                .iter()
+                .find(|s| &s.0 == task && s.1.starts_with("Teacher"))
+                .map(|s| s.2);
+            let ratio = teacher.map_or("–".into(), |t| {
+                format!("{:.3}×", *params as f64 / t as f64)
+            });
+            writeln!(
+                md,
+                "| {task} | {name} | {params} | {:.3e} | {ratio} | {ms:.2} |",
+                *flops as f64
+            )?;
         }
         writeln!(md)?;
     }
@@ -552,7 +849,10 @@ mod tests {
     fn roc_points_handle_ties_and_reach_corners() {
         let pts = roc_points(&[1, 0, 1, 0], &[0.9, 0.5, 0.5, 0.1]);
         assert_eq!(pts, vec![(0.0, 0.0), (0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]);
-        assert!(roc_points(&[1, 1], &[0.2, 0.3]).is_empty(), "single class: no curve");
+        assert!(
+            roc_points(&[1, 1], &[0.2, 0.3]).is_empty(),
+            "single class: no curve"
+        );
     }
 
     #[test]
@@ -563,6 +863,9 @@ mod tests {
             "thresholded": {"macro": {"f1": 0.7, "precision": 0.6, "recall": 0.8}, "label_accuracy": 0.88}
         });
         let r = row(&m);
-        assert_eq!(row_md("x", &r), "| x | 0.900 [0.850, 0.950] | 0.700 | 0.600 | 0.800 | 0.880 | 0.800 |\n");
+        assert_eq!(
+            row_md("x", &r),
+            "| x | 0.900 [0.850, 0.950] | 0.700 | 0.600 | 0.800 | 0.880 | 0.800 |\n"
+        );
     }
 }
