@@ -351,6 +351,11 @@ fn per_label_f1(m: &Value) -> Vec<(String, f64, u64)> {
         .collect()
 }
 
+/// plotters' drawing errors carry no file name; the callers add it where it matters.
+fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
 /// ROC points (fpr, tpr) for one label column, thresholds at the distinct scores.
 fn roc_points(y: &[u8], p: &[f64]) -> Vec<(f64, f64)> {
     let mut idx: Vec<usize> = (0..p.len()).collect();
@@ -384,26 +389,26 @@ fn plot_roc(
     p: &ndarray::Array2<f64>,
 ) -> Result<()> {
     let root = SVGBackend::new(path, (640, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(50)
         .build_cartesian_2d(0f64..1f64, 0f64..1f64)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     chart
         .configure_mesh()
         .x_desc("false positive rate")
         .y_desc("true positive rate")
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     chart
         .draw_series(LineSeries::new(
             vec![(0.0, 0.0), (1.0, 1.0)],
             BLACK.mix(0.3),
         ))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     let show_legend = names.len() <= 25;
     for (k, name) in names.iter().enumerate() {
         let col: Vec<u8> = y.column(k).to_vec();
@@ -415,7 +420,7 @@ fn plot_roc(
         let color = Palette99::pick(k).to_rgba();
         let s = chart
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(plot_err)?;
         if show_legend {
             s.label(name.clone()).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
@@ -429,7 +434,7 @@ fn plot_roc(
             .border_style(BLACK)
             .position(SeriesLabelPosition::LowerRight)
             .draw()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(plot_err)?;
     }
     root.present()
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
@@ -440,7 +445,7 @@ fn plot_roc(
 fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result<()> {
     let width = (120 + rows.len() * 36).max(480) as u32;
     let root = SVGBackend::new(path, (width, 460)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    root.fill(&WHITE).map_err(plot_err)?;
     let n = rows.len().max(1);
     let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
@@ -449,7 +454,7 @@ fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result
         .x_label_area_size(70)
         .y_label_area_size(50)
         .build_cartesian_2d(0f64..n as f64, 0f64..1f64)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -469,42 +474,32 @@ fn plot_f1_bars(path: &Path, title: &str, rows: &[(String, f64, f64)]) -> Result
         )
         .y_desc("F1 (test fold)")
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     let before = BLUE.mix(0.7).filled();
     let after = RGBColor(230, 120, 20).mix(0.8).filled();
-    chart
-        .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            Rectangle::new(
-                [
-                    (i as f64 + 0.1, 0.0),
-                    (i as f64 + 0.48, if r.1.is_finite() { r.1 } else { 0.0 }),
-                ],
-                before,
-            )
-        }))
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .label("before calibration")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], before));
-    chart
-        .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            Rectangle::new(
-                [
-                    (i as f64 + 0.52, 0.0),
-                    (i as f64 + 0.9, if r.2.is_finite() { r.2 } else { 0.0 }),
-                ],
-                after,
-            )
-        }))
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .label("after calibration")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], after));
+    // (bar start, bar end within the label's slot, value, style, legend)
+    let series: [(f64, f64, fn(&(String, f64, f64)) -> f64, ShapeStyle, &str); 2] = [
+        (0.1, 0.48, |r| r.1, before, "before calibration"),
+        (0.52, 0.9, |r| r.2, after, "after calibration"),
+    ];
+    for (x0, x1, value, style, label) in series {
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                let v = value(r);
+                let v = if v.is_finite() { v } else { 0.0 };
+                Rectangle::new([(i as f64 + x0, 0.0), (i as f64 + x1, v)], style)
+            }))
+            .map_err(plot_err)?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], style));
+    }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .position(SeriesLabelPosition::UpperRight)
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     root.present()
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(())
@@ -536,25 +531,25 @@ fn plot_training(
     let ymax = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((ymax - ymin) * 0.05).max(1e-3);
     let root = SVGBackend::new(path, (640, 420)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(0f64..xmax, (ymin - pad)..(ymax + pad))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     chart
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(ylabel)
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     for (k, (name, s)) in series.iter().enumerate() {
         let color = Palette99::pick(k).to_rgba();
         chart
             .draw_series(LineSeries::new(s.clone(), color.stroke_width(2)))
-            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(plot_err)?
             .label(name.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
@@ -566,7 +561,7 @@ fn plot_training(
         .border_style(BLACK)
         .position(SeriesLabelPosition::LowerRight)
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(plot_err)?;
     root.present()
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
     Ok(true)
