@@ -51,6 +51,20 @@ pub struct Prepared {
     pub train: Split,
     pub val: Split,
     pub test: Split,
+    /// The teacher's input when it differs from the student's (distillation across lead
+    /// sets or standardisers); `None` when the teacher reads the student's input.
+    pub teacher_view: Option<View>,
+}
+
+/// Which pack leads make an input and how they are standardised: the distillation
+/// teacher's view of the records (seed 002: a 12-lead teacher for a single-lead student).
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// Pack row (lead) index of each input lead.
+    pub lead_rows: Vec<usize>,
+    /// Lead indices into the 12 standard leads.
+    pub standard_leads: Vec<usize>,
+    pub standardizer: Standardizer,
 }
 
 /// The 12 standard lead names, in ModelSpec order.
@@ -150,6 +164,7 @@ impl Prepared {
             train,
             val,
             test,
+            teacher_view: None,
         })
     }
 
@@ -206,7 +221,48 @@ impl Prepared {
             train,
             val,
             test,
+            teacher_view: None,
         })
+    }
+
+    /// Sets the distillation teacher's view from its preprocessing sidecar: its leads
+    /// (which must be in the pack) and its own standardiser. When they equal the student's,
+    /// the teacher reads the student's batches and no second view is built.
+    pub fn attach_teacher(
+        &mut self,
+        teacher: &Preprocessing,
+        origin: &Path,
+    ) -> Result<(), TrainError> {
+        let (lead_rows, standard_leads) =
+            resolve_leads(&teacher.leads, &self.pack.meta().leads, origin)?;
+        if teacher.standardizer.mean.len() != lead_rows.len()
+            || teacher.standardizer.std.len() != lead_rows.len()
+        {
+            return Err(TrainError::Checkpoint {
+                path: origin.to_path_buf(),
+                msg: format!(
+                    "standardizer has {} means and {} stds for {} leads",
+                    teacher.standardizer.mean.len(),
+                    teacher.standardizer.std.len(),
+                    lead_rows.len()
+                ),
+            });
+        }
+        let same =
+            lead_rows == self.lead_rows && teacher.standardizer.same_as(&self.prep.standardizer);
+        self.teacher_view = (!same).then(|| View {
+            lead_rows,
+            standard_leads,
+            standardizer: teacher.standardizer.clone(),
+        });
+        Ok(())
+    }
+
+    /// Number of leads the teacher reads.
+    pub fn teacher_leads(&self) -> usize {
+        self.teacher_view
+            .as_ref()
+            .map_or(self.n_leads(), |v| v.lead_rows.len())
     }
 
     pub fn split(&self, name: &str) -> Result<&Split, TrainError> {
@@ -230,13 +286,18 @@ impl Prepared {
 
     /// The standardised input leads of pack row `row`. // [leads * samples]
     pub fn record(&self, row: usize) -> Vec<f32> {
+        self.read(row, &self.lead_rows, &self.prep.standardizer)
+    }
+
+    /// Leads `lead_rows` of pack row `row`, standardised by `st`. // [leads * samples]
+    fn read(&self, row: usize, lead_rows: &[usize], st: &Standardizer) -> Vec<f32> {
         let samples = self.pack.meta().samples;
         let sig = self.pack.signal(row);
-        let mut out = Vec::with_capacity(self.lead_rows.len() * samples);
-        for &l in &self.lead_rows {
+        let mut out = Vec::with_capacity(lead_rows.len() * samples);
+        for &l in lead_rows {
             out.extend_from_slice(&sig[l * samples..(l + 1) * samples]);
         }
-        self.prep.standardizer.apply(&mut out, samples);
+        st.apply(&mut out, samples);
         out
     }
 
@@ -339,6 +400,9 @@ pub fn fit_standardizer(
 #[derive(Debug)]
 pub struct Batch {
     pub x: Tensor, // [batch, leads, samples]
+    /// The teacher's view of the same crops (same offsets and augmentation draws) when
+    /// `Prepared::teacher_view` is set. // [batch, teacher leads, samples]
+    pub x_teacher: Option<Tensor>,
     pub y: Tensor, // [batch, K]
     /// Index of this batch within its epoch.
     pub index: usize,
@@ -372,7 +436,23 @@ pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     order
 }
 
-/// Builds training batch `b` of `epoch` on the CPU: (x [bs*leads*len], y [bs*K], bs).
+/// One training batch on the CPU.
+struct CpuBatch {
+    x: Vec<f32>,         // [m * leads * len]
+    x_teacher: Vec<f32>, // [m * teacher leads * len], empty without a teacher view
+    y: Vec<f32>,         // [m * K]
+    m: usize,
+}
+
+/// `len` samples from `offset` of every lead of a record. // [leads * len]
+fn crop(rec: &[f32], samples: usize, offset: usize, len: usize) -> Vec<f32> {
+    rec.chunks_exact(samples)
+        .flat_map(|lead| &lead[offset..offset + len])
+        .copied()
+        .collect()
+}
+
+/// Builds training batch `b` of `epoch` on the CPU.
 fn make_train_batch(
     data: &Prepared,
     order: &[usize],
@@ -381,7 +461,7 @@ fn make_train_batch(
     seed: u64,
     epoch: usize,
     aug: &AugmentConfig,
-) -> (Vec<f32>, Vec<f32>, usize) {
+) -> Result<CpuBatch, TrainError> {
     let start = b * batch_size;
     let end = (start + batch_size).min(order.len());
     let len = data.input_len();
@@ -389,30 +469,45 @@ fn make_train_batch(
     let leads = data.n_leads();
     let k = data.n_classes();
     let mut x = Vec::with_capacity((end - start) * leads * len);
+    let mut x_teacher = Vec::new();
     let mut y = Vec::with_capacity((end - start) * k);
     for (pos, &i) in order[start..end].iter().enumerate() {
         let mut rng =
             ChaCha8Rng::seed_from_u64(mix_seed(seed, &[2, epoch as u64, (start + pos) as u64]));
-        let rec = data.record(data.train.pack_rows[i]);
+        let row = data.train.pack_rows[i];
         let offset = if len < samples {
             rng.random_range(0..=samples - len)
         } else {
             0
         };
-        let mut crop = Vec::with_capacity(leads * len);
-        for l in 0..leads {
-            crop.extend_from_slice(&rec[l * samples + offset..l * samples + offset + len]);
+        if let Some(v) = &data.teacher_view {
+            // The same draws as the student's crop below: a clone of the record's RNG.
+            let mut trng = rng.clone();
+            let mut c = crop(
+                &data.read(row, &v.lead_rows, &v.standardizer),
+                samples,
+                offset,
+                len,
+            );
+            crate::augment::apply(&mut c, &v.standard_leads, len, aug, &mut trng)?;
+            x_teacher.extend_from_slice(&c);
         }
-        crate::augment::apply(&mut crop, leads, len, aug, &mut rng);
-        x.extend_from_slice(&crop);
+        let mut c = crop(&data.record(row), samples, offset, len);
+        crate::augment::apply(&mut c, &data.standard_leads, len, aug, &mut rng)?;
+        x.extend_from_slice(&c);
         y.extend(data.train.y.row(i).iter().map(|&v| f32::from(v)));
     }
-    (x, y, end - start)
+    Ok(CpuBatch {
+        x,
+        x_teacher,
+        y,
+        m: end - start,
+    })
 }
 
 /// Training batches of one epoch, prepared by `workers` threads, `prefetch` ahead, in order.
 pub struct TrainLoader {
-    receivers: Vec<Receiver<Batch>>,
+    receivers: Vec<Receiver<Result<Batch, TrainError>>>,
     next: usize,
     end: usize,
     handles: Vec<std::thread::JoinHandle<()>>,
@@ -442,23 +537,39 @@ impl TrainLoader {
         let mut receivers = Vec::with_capacity(workers);
         let mut handles = Vec::with_capacity(workers);
         for w in 0..workers {
-            let (tx, rx) = sync_channel::<Batch>(prefetch.div_ceil(workers).max(1));
+            let (tx, rx) =
+                sync_channel::<Result<Batch, TrainError>>(prefetch.div_ceil(workers).max(1));
             let (data, order) = (Arc::clone(&data), Arc::clone(&order));
             let (seed, aug) = (cfg.train.seed, cfg.augment);
             let h = std::thread::spawn(move || {
                 let leads = data.n_leads() as i64;
+                let tleads = data.teacher_leads() as i64;
                 let len = data.input_len() as i64;
                 let k = data.n_classes() as i64;
                 let mut b = start_batch + (w + workers - start_batch % workers) % workers;
                 while b < end {
-                    let (x, y, m) = make_train_batch(&data, &order, b, bs, seed, epoch, &aug);
-                    let m = m as i64;
-                    let x = Tensor::from_slice(&x)
-                        .reshape([m, leads, len])
-                        .to_device(device);
-                    let y = Tensor::from_slice(&y).reshape([m, k]).to_device(device);
-                    if tx.send(Batch { x, y, index: b }).is_err() {
-                        return; // the consumer stopped early
+                    let batch =
+                        make_train_batch(&data, &order, b, bs, seed, epoch, &aug).map(|cb| {
+                            let m = cb.m as i64;
+                            let x = Tensor::from_slice(&cb.x)
+                                .reshape([m, leads, len])
+                                .to_device(device);
+                            let x_teacher = (!cb.x_teacher.is_empty()).then(|| {
+                                Tensor::from_slice(&cb.x_teacher)
+                                    .reshape([m, tleads, len])
+                                    .to_device(device)
+                            });
+                            let y = Tensor::from_slice(&cb.y).reshape([m, k]).to_device(device);
+                            Batch {
+                                x,
+                                x_teacher,
+                                y,
+                                index: b,
+                            }
+                        });
+                    let failed = batch.is_err();
+                    if tx.send(batch).is_err() || failed {
+                        return; // the consumer stopped early, or this worker hit an error
                     }
                     b += workers;
                 }
@@ -481,14 +592,24 @@ impl TrainLoader {
 }
 
 impl Iterator for TrainLoader {
-    type Item = Batch;
-    fn next(&mut self) -> Option<Batch> {
+    type Item = Result<Batch, TrainError>;
+    fn next(&mut self) -> Option<Result<Batch, TrainError>> {
         if self.next >= self.end {
             return None;
         }
         let w = self.next % self.receivers.len();
-        let b = self.receivers[w].recv().ok()?;
-        self.next += 1;
+        let b = self.receivers[w].recv().unwrap_or_else(|_| {
+            // A worker ended without sending this batch: it panicked. Never a short epoch.
+            Err(TrainError::Data(format!(
+                "batch worker {w} stopped before batch {} of {}",
+                self.next, self.end
+            )))
+        });
+        if b.is_err() {
+            self.next = self.end; // nothing after an error
+        } else {
+            self.next += 1;
+        }
         Some(b)
     }
 }

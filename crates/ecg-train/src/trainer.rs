@@ -95,13 +95,10 @@ pub fn model_spec(data: &Prepared, preset: &str) -> Result<ModelSpec, TrainError
     Ok(spec)
 }
 
-fn load_teacher(
-    path: &Path,
-    data: &Prepared,
-    student: &dyn EcgNet,
-    weights: KdWeights,
-    device: Device,
-) -> Result<Teacher, TrainError> {
+/// Checks that the teacher at `path` was trained on the student's pack, task, sampling
+/// rate and input mode, and gives the student's data the teacher's view of the records
+/// (its own leads and standardiser: a 12-lead teacher can teach a single-lead student).
+fn attach_teacher(path: &Path, data: &mut Prepared) -> Result<(), TrainError> {
     let tprep = checkpoint::read_preprocessing(path)?;
     let mismatch = |what: &str, t: String, s: String| {
         Err(TrainError::Checkpoint {
@@ -116,13 +113,6 @@ fn load_teacher(
             format!("{:?}", data.prep.class_names),
         );
     }
-    if tprep.leads != data.prep.leads {
-        return mismatch(
-            "leads",
-            format!("{:?}", tprep.leads),
-            format!("{:?}", data.prep.leads),
-        );
-    }
     if tprep.input != data.prep.input || tprep.rate != data.prep.rate {
         return mismatch(
             "input",
@@ -130,25 +120,44 @@ fn load_teacher(
             format!("{:?}@{}Hz", data.prep.input, data.prep.rate),
         );
     }
-    if !tprep.standardizer.same_as(&data.prep.standardizer) {
+    if tprep.pack_preprocessing != data.prep.pack_preprocessing {
         return mismatch(
-            "standardiser",
-            format!("{:?}", tprep.standardizer),
-            format!("{:?}", data.prep.standardizer),
+            "pack preprocessing",
+            format!("{:?}", tprep.pack_preprocessing),
+            format!("{:?}", data.prep.pack_preprocessing),
         );
     }
-    let (mut vs, net, _spec) = ecg_nn::checkpoint::load(path, device)?;
+    data.attach_teacher(&tprep, path)
+}
+
+fn load_teacher(
+    path: &Path,
+    data: &Prepared,
+    student: &dyn EcgNet,
+    weights: KdWeights,
+    device: Device,
+) -> Result<Teacher, TrainError> {
+    let (mut vs, net, spec) = ecg_nn::checkpoint::load(path, device)?;
+    if spec.leads.len() != data.teacher_leads() {
+        return Err(TrainError::Checkpoint {
+            path: path.to_path_buf(),
+            msg: format!(
+                "the network reads {} leads, its preprocessing sidecar names {}",
+                spec.leads.len(),
+                data.teacher_leads()
+            ),
+        });
+    }
     vs.freeze();
     let adaptor_vs = nn::VarStore::new(device);
     let adaptor = if weights.beta > 0.0 {
-        // Feature sizes from one probe batch of zeros.
-        let x = Tensor::zeros(
-            [2, data.n_leads() as i64, data.input_len() as i64],
-            (Kind::Float, device),
-        );
+        // Feature sizes from one probe batch of zeros per network.
+        let len = data.input_len() as i64;
+        let xs = Tensor::zeros([2, data.n_leads() as i64, len], (Kind::Float, device));
+        let xt = Tensor::zeros([2, data.teacher_leads() as i64, len], (Kind::Float, device));
         let (ds, dt) = tch::no_grad(|| {
-            let s = student.forward_t(&x, false).head_input.size();
-            let t = net.forward_t(&x, false).head_input.size();
+            let s = student.forward_t(&xs, false).head_input.size();
+            let t = net.forward_t(&xt, false).head_input.size();
             (s[s.len() - 1], t[t.len() - 1])
         });
         Some(nn::linear(
@@ -203,11 +212,8 @@ fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
 pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     let device = cfg.train.device.resolve()?;
     tch::manual_seed(cfg.train.seed as i64);
-    let data = Arc::new(Prepared::from_config(cfg)?);
-    let spec = model_spec(&data, &cfg.model.preset)?;
-    let (mut vs, net) = build_model(&data, &spec, device)?;
-
-    let mut teacher = match &cfg.distill {
+    let mut prepared = Prepared::from_config(cfg)?;
+    let teacher_path = match &cfg.distill {
         None => None,
         Some(d) => {
             let path = opts
@@ -226,14 +232,16 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                     path.display()
                 )));
             }
-            Some(load_teacher(
-                &path,
-                &data,
-                net.as_ref(),
-                d.weights(),
-                device,
-            )?)
+            attach_teacher(&path, &mut prepared)?;
+            Some((path, d.weights()))
         }
+    };
+    let data = Arc::new(prepared);
+    let spec = model_spec(&data, &cfg.model.preset)?;
+    let (mut vs, net) = build_model(&data, &spec, device)?;
+    let mut teacher = match teacher_path {
+        None => None,
+        Some((path, weights)) => Some(load_teacher(&path, &data, net.as_ref(), weights, device)?),
     };
 
     let run = RunDir::new(&cfg.train.output_dir);
@@ -318,6 +326,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
             (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
         let mut lr = cfg.optim.lr;
         for batch in loader {
+            let batch = batch?;
             lr = cfg
                 .schedule
                 .lr(cfg.optim.lr, state.global_step, total_steps);
@@ -331,7 +340,8 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                 match &teacher {
                     None => (task, None),
                     Some(t) => {
-                        let tout = tch::no_grad(|| t.net.forward_t(&batch.x, false));
+                        let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
+                        let tout = tch::no_grad(|| t.net.forward_t(tx, false));
                         let tlogits = tout.logits.to_kind(Kind::Float);
                         let mapped = t
                             .adaptor

@@ -171,3 +171,98 @@ fn kd_with_alpha_and_beta_zero_equals_plain_training() {
     ));
     assert!(kd2.join("checkpoint-last.adaptor.safetensors").is_file());
 }
+
+/// A config for a student that reads only `leads` (toy pack: I, II), standardised per lead.
+fn lead_cfg(pack: &Path, out: &Path, epochs: usize, leads: &str) -> TrainConfig {
+    let text = common::config_text(pack, out, epochs, "").replace(
+        "task = \"classes\"",
+        &format!("task = \"classes\"\nleads = {leads}\nstandardize = \"per-lead\""),
+    );
+    TrainConfig::from_toml(&text, Path::new("test.toml")).expect("config")
+}
+
+#[test]
+fn a_two_lead_teacher_sees_the_same_augmented_crops_as_a_single_lead_student() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(120);
+    let teacher = dir.path().join("teacher");
+    train(
+        &lead_cfg(&pack, &teacher, 1, r#"["I", "II"]"#),
+        &TrainOptions::default(),
+    )
+    .expect("teacher");
+    let tprep =
+        ecg_train::checkpoint::read_preprocessing(&teacher.join("checkpoint-best.safetensors"))
+            .expect("sidecar");
+    // Student on lead II only; augmentations on (amplitude, noise, and a time-out).
+    let mut scfg = lead_cfg(&pack, &dir.path().join("s"), 1, r#"["II"]"#);
+    scfg.augment.time_out = 0.3;
+    let mut data = ecg_train::data::Prepared::from_config(&scfg).expect("data");
+    assert!(data.teacher_view.is_none());
+    data.attach_teacher(&tprep, Path::new("t")).expect("attach");
+    let view = data.teacher_view.clone().expect("a second view");
+    assert_eq!(view.standard_leads, vec![0, 1]);
+    let data = std::sync::Arc::new(data);
+    let mut n = 0;
+    for b in ecg_train::data::TrainLoader::new(data, &scfg, 0, 0, tch::Device::Cpu) {
+        let b = b.expect("batch");
+        let xt = b.x_teacher.expect("teacher batch");
+        assert_eq!(xt.size()[1], 2);
+        assert_eq!(b.x.size()[1], 1);
+        // Lead II of the teacher's view is the student's input, bit for bit (per-lead
+        // standardisation fitted on the same folds, the same crop and augmentation draws).
+        let diff = (xt.narrow(1, 1, 1) - &b.x).abs().max().double_value(&[]);
+        assert!(diff < 1e-6, "batch {}: max difference {diff}", b.index);
+        n += 1;
+    }
+    assert_eq!(n, 6);
+}
+
+#[test]
+fn a_single_lead_student_distils_from_a_two_lead_teacher() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(300);
+    let teacher = dir.path().join("teacher");
+    train(&cfg(&pack, &teacher, 3, ""), &TrainOptions::default()).expect("teacher");
+    let kd = dir.path().join("kd");
+    let mut kcfg = lead_cfg(&pack, &kd, 3, r#"["II"]"#);
+    kcfg.distill = Some(ecg_train::config::DistillConfig {
+        teacher: Some(teacher.join("checkpoint-best.safetensors")),
+        alpha: 0.5,
+        temperature: 2.0,
+        beta: 1.0,
+        feature: Default::default(),
+    });
+    let o = train(&kcfg, &TrainOptions::default()).expect("kd across lead sets");
+    assert!(o.state.finished);
+    let lines = std::fs::read_to_string(kd.join("metrics.jsonl")).expect("jsonl");
+    for line in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json");
+        let kd_loss = v["train_kd_loss"].as_f64().expect("kd term");
+        assert!(kd_loss.is_finite() && kd_loss > 0.0, "{line}");
+    }
+    // The student is single-lead: its checkpoint evaluates on lead II alone.
+    let prep = ecg_train::checkpoint::read_preprocessing(&kd.join("checkpoint-best.safetensors"))
+        .expect("sidecar");
+    assert_eq!(prep.leads, vec!["II".to_string()]);
+    let s = eval_checkpoint(
+        &kd.join("checkpoint-best.safetensors"),
+        &EvalOptions {
+            out_dir: dir.path().join("eval"),
+            ..Default::default()
+        },
+    )
+    .expect("eval");
+    assert!(s.report.macro_auc.is_some());
+
+    // A teacher that reads a lead the pack lacks is refused, naming the lead.
+    let mut bad =
+        ecg_train::checkpoint::read_preprocessing(&teacher.join("checkpoint-best.safetensors"))
+            .expect("sidecar");
+    bad.leads = vec!["I".into(), "V5".into()];
+    let mut data = ecg_train::data::Prepared::from_config(&kcfg).expect("data");
+    let e = data
+        .attach_teacher(&bad, Path::new("teacher.safetensors"))
+        .unwrap_err();
+    assert!(e.to_string().contains("V5"), "{e}");
+}
