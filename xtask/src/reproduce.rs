@@ -1,8 +1,8 @@
 //! `cargo xtask reproduce ptbxl` and `cargo xtask demo`: the project's main job.
 //!
 //! data (fetch or given) → pack → per task: label statistics → teacher → student without KD
-//! → student with KD → single-lead (lead I) student → the benchmark baselines (full profile) →
-//! evaluation on fold 10 (with label-correlation calibration) → report.
+//! → student with KD → single-lead (lead I) student, without and with KD → the benchmark
+//! baselines (full profile) → evaluation on fold 10 (with label-correlation calibration) → report.
 //!
 //! Every stage is an `ecg` command run through [`crate::stage::Runner`], skipped when its
 //! outputs exist and its fingerprint (command, configs, upstream fingerprints, the `ecg`
@@ -199,6 +199,15 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: false,
             leads: Some(&["I"]),
             calibrate: false,
+        },
+        // Seed 002's setting: the 12-lead teacher reads every lead of each crop while the
+        // student reads lead I of the same crop.
+        ModelPlan {
+            dir: "student_lead1_kd",
+            template: "student-kd.toml",
+            distill: true,
+            leads: Some(&["I"]),
+            calibrate: true,
         },
     ];
     if *profile == Profile::Full {

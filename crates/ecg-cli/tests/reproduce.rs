@@ -45,7 +45,13 @@ fn ecg() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
 }
 
-const MODELS: &[&str] = &["teacher", "student", "student_kd", "student_lead1"];
+const MODELS: &[&str] = &[
+    "teacher",
+    "student",
+    "student_kd",
+    "student_lead1",
+    "student_lead1_kd",
+];
 
 /// What must not change between runs: the test-fold scores (bytes) and the headline metrics.
 fn results(run: &Path) -> Vec<(String, String)> {

@@ -37,6 +37,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ("student", "Student, no KD"),
     ("student_kd", "Student, KD (seed 000)"),
     ("student_lead1", "Single-lead student (lead I), no KD"),
+    (
+        "student_lead1_kd",
+        "Single-lead student (lead I), KD from the 12-lead teacher (seed 002)",
+    ),
     ("xresnet1d101", "xresnet1d101 (benchmark)"),
     ("resnet1d_wang", "resnet1d_wang (benchmark)"),
     ("inception1d", "inception1d (benchmark)"),
