@@ -42,6 +42,80 @@ pub fn check(root: &Path) -> Result<()> {
         "xtask: dependency invariants hold ({} crates checked)",
         RULES.len()
     );
+    check_feature_agreement(root)
+}
+
+/// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → features.
+fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .arg("tree")
+        .args(args)
+        .args(["-f", "{p} {f}", "--prefix", "none"])
+        .current_dir(root)
+        .output()
+        .context("running cargo tree")?;
+    if !out.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(parse_tree_features(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Parses `cargo tree -f "{p} {f}" --prefix none` output.
+pub fn parse_tree_features(text: &str) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches(" (*)").trim();
+        let mut parts = line.split_whitespace();
+        let (Some(name), Some(version)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        // Path dependencies print `(/path)` after the version; features come last.
+        let feats = parts
+            .filter(|p| !p.starts_with('('))
+            .collect::<Vec<_>>()
+            .join(" ");
+        m.insert(format!("{name} {version}"), feats);
+    }
+    m
+}
+
+/// Packages whose features differ between two builds (present in both).
+pub fn feature_mismatches(a: &HashMap<String, String>, b: &HashMap<String, String>) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .iter()
+        .filter_map(|(pkg, fa)| {
+            let fb = b.get(pkg)?;
+            (fa != fb).then(|| format!("{pkg}: [{fa}] vs [{fb}]"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The `ecg` binary built alone (`cargo build -p ecg-cli`, what `cargo xtask reproduce`
+/// runs) must resolve every shared dependency with the same features as the test build
+/// (`cargo test --workspace`). Otherwise each command recompiles polars and what sits
+/// under it, about ten minutes on two cores, and the two keep evicting each other.
+fn check_feature_agreement(root: &Path) -> Result<()> {
+    let alone = tree_features(root, &["-p", "ecg-cli", "-e", "normal,build"])?;
+    let tests = tree_features(root, &["--workspace", "-e", "normal,build,dev"])?;
+    let bad = feature_mismatches(&alone, &tests);
+    if !bad.is_empty() {
+        bail!(
+            "`cargo build -p ecg-cli` and `cargo test --workspace` resolve these packages \
+             with different features (ecg-cli's build vs the test build), so each would \
+             recompile them; pin the test build's features in crates/ecg-cli/Cargo.toml:\n  {}",
+            bad.join("\n  ")
+        );
+    }
+    eprintln!(
+        "xtask: `ecg` alone and the test build share every dependency's features ({} packages)",
+        alone.len()
+    );
     Ok(())
 }
 
@@ -193,5 +267,21 @@ mod tests {
     fn clean_graph_has_no_violations() {
         let m = meta(&[("ecg-io", "polars", "normal")], ALL);
         assert!(violations(&m).unwrap().is_empty());
+    }
+
+    #[test]
+    fn feature_differences_are_found_and_path_deps_parsed() {
+        let a = parse_tree_features(
+            "either v1.19.0 default,std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-a v1.0.0 x (*)\n",
+        );
+        let b = parse_tree_features(
+            "either v1.19.0 default,std,use_std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-b v2.0.0 y\n",
+        );
+        assert_eq!(a["ecg-io v0.1.0"], "default,polars");
+        assert_eq!(a["only-a v1.0.0"], "x");
+        assert_eq!(
+            feature_mismatches(&a, &b),
+            vec!["either v1.19.0: [default,std] vs [default,std,use_std]".to_string()]
+        );
     }
 }
