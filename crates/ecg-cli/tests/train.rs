@@ -199,6 +199,43 @@ fn train_distill_eval_predict_on_the_ptbxl_sample() {
             .is_some_and(|a| (0.0..=1.0).contains(&a)),
         "{m}"
     );
+    // `ecg metrics` on eval's own files reproduces metrics.json key for key (uncalibrated
+    // and calibrated): the written arrays are the whole story.
+    for stem in ["", "_calibrated"] {
+        let json = run_ok(
+            ecg()
+                .arg("metrics")
+                .arg("--labels")
+                .arg(eval_dir.join("labels.npy"))
+                .arg("--scores")
+                .arg(eval_dir.join(format!("scores{stem}.npy")))
+                .arg("--val-labels")
+                .arg(eval_dir.join("val_labels.npy"))
+                .arg("--val-scores")
+                .arg(eval_dir.join(format!("val_scores{stem}.npy")))
+                .arg("--bootstrap-ids")
+                .arg(eval_dir.join("bootstrap_ids.npy"))
+                .arg("--classes")
+                .arg(eval_dir.join("classes.txt")),
+        );
+        let cli: serde_json::Value = serde_json::from_str(&json).expect("ecg metrics JSON");
+        let written: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(eval_dir.join(format!("metrics{stem}.json"))).expect("m"),
+        )
+        .expect("json");
+        let keys = cli.as_object().expect("object");
+        assert!(
+            keys.contains_key("macro_auc") && keys.contains_key("bootstrap"),
+            "{cli}"
+        );
+        for (k, v) in keys {
+            assert_eq!(
+                Some(v),
+                written.get(k),
+                "metrics{stem}.json and `ecg metrics` differ at `{k}`"
+            );
+        }
+    }
     let table = run_ok(
         ecg()
             .args(["predict", "--checkpoint"])

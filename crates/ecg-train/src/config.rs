@@ -189,7 +189,9 @@ pub struct RunConfig {
     /// Stop when validation macro-AUC has not improved for this many epochs.
     #[serde(default)]
     pub patience: Option<usize>,
-    /// bf16/fp16 mixed precision via libtorch autocast (CUDA only; ignored on CPU).
+    /// fp16 mixed precision through libtorch's CUDA autocast (CUDA only; on CPU it is
+    /// ignored with a warning). tch 0.24 exposes no autocast dtype setter, so bf16 autocast
+    /// is not available; the loss is computed in fp32.
     #[serde(default)]
     pub autocast: bool,
     /// Stop (as if interrupted) after this many optimizer steps in total, after writing

@@ -2,6 +2,10 @@
 //! fit thresholds on the validation split, write `scores.npy`, `labels.npy`,
 //! `metrics.json`; with calibration also `scores_calibrated.npy`,
 //! `metrics_calibrated.json` and `lambda.json` (λ fitted on validation).
+//!
+//! Everything the metrics were computed from is written beside them (`val_scores.npy`,
+//! `val_labels.npy`, `bootstrap_ids.npy`, `classes.txt`), so `ecg metrics` — or
+//! scikit-learn — recomputes `metrics.json` from the files alone.
 use crate::checkpoint::{read_preprocessing, write_atomic, write_json};
 use crate::config::{DeviceChoice, TrainConfig};
 use crate::data::Prepared;
@@ -87,8 +91,10 @@ pub fn report_json(
 }
 
 /// The metrics of one split, thresholds fitted on validation (`val`; without it the fixed
-/// 0.5), bootstrap over the given index sets; writes `scores.npy`, `labels.npy` and `metrics.json` (named with `stem`
-/// suffixes, e.g. `_calibrated`) into `dir`.
+/// 0.5), bootstrap over the given index sets; writes into `dir` `scores.npy`, `labels.npy`,
+/// `metrics.json` (named with `stem` suffixes, e.g. `_calibrated`) and the inputs that
+/// reproduce them with `ecg metrics`: `val_scores.npy` + `val_labels.npy` (with `val`),
+/// `bootstrap_ids.npy` (with `boot`), `classes.txt`.
 #[allow(clippy::too_many_arguments)]
 pub fn write_split_outputs(
     dir: &Path,
@@ -115,6 +121,26 @@ pub fn write_split_outputs(
     std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
     write_npy(&dir.join(format!("scores{stem}.npy")), p)?;
     write_npy(&dir.join("labels.npy"), &y.to_owned())?;
+    if let Some((vy, vp)) = val {
+        write_npy(&dir.join(format!("val_scores{stem}.npy")), &vp.to_owned())?;
+        write_npy(&dir.join("val_labels.npy"), &vy.to_owned())?;
+    }
+    if let Some(b) = boot {
+        let n = b.first().map_or(0, Vec::len);
+        if b.iter().any(|s| s.len() != n) {
+            return Err(TrainError::Other(
+                "bootstrap resamples of different sizes".into(),
+            ));
+        }
+        let flat: Vec<i64> = b.iter().flatten().map(|&i| i as i64).collect();
+        let ids = Array2::from_shape_vec((b.len(), n), flat)
+            .map_err(|e| TrainError::Other(format!("bootstrap ids: {e}")))?;
+        write_npy(&dir.join("bootstrap_ids.npy"), &ids)?;
+    }
+    write_atomic(
+        &dir.join("classes.txt"),
+        (class_names.join("\n") + "\n").as_bytes(),
+    )?;
     let json = report_json(&report, extra)?;
     write_json(&dir.join(format!("metrics{stem}.json")), &json)?;
     Ok(report)

@@ -270,6 +270,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                 msg: "--resume: no saved state in this run folder".into(),
             });
         }
+        check_resume_config(&run.config(), cfg)?;
         state = read_json(&run.state())?;
         vs.load(run.last())
             .map_err(|e| TrainError::torch(&run.last(), "loading weights", e))?;
@@ -300,6 +301,9 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
         interrupted: false,
     };
     let autocast = cfg.train.autocast && device.is_cuda();
+    if cfg.train.autocast && !autocast {
+        tracing::warn!("train.autocast is CUDA-only; training on {device:?} in fp32");
+    }
 
     while !state.finished && state.epochs_done < cfg.train.epochs {
         let epoch = state.epochs_done;
@@ -466,6 +470,89 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
     }
     outcome.state = state;
     Ok(outcome)
+}
+
+/// Keys that may change between a run and its `--resume` without changing its results.
+const RESUME_MAY_CHANGE: &[&str] = &[
+    "train.stop_after_steps",
+    "train.device",
+    "data.workers",
+    "data.prefetch",
+];
+
+/// Every dotted key whose value differs between two configs (absent counts as differing).
+pub fn config_differences(a: &TrainConfig, b: &TrainConfig) -> Result<Vec<String>, TrainError> {
+    fn flatten(
+        prefix: &str,
+        v: &toml::Value,
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, x) in t {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    flatten(&key, x, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.to_string());
+            }
+        }
+    }
+    let table = |c: &TrainConfig| -> Result<_, TrainError> {
+        let v: toml::Value = toml::from_str(&c.to_toml()?)
+            .map_err(|e| TrainError::Other(format!("re-reading a serialised config: {e}")))?;
+        let mut m = std::collections::BTreeMap::new();
+        flatten("", &v, &mut m);
+        Ok(m)
+    };
+    let (ta, tb) = (table(a)?, table(b)?);
+    let keys: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter(|k| ta.get(*k) != tb.get(*k))
+        .filter(|k| {
+            !RESUME_MAY_CHANGE
+                .iter()
+                .any(|m| k.as_str() == *m || k.starts_with(&format!("{m}.")))
+        })
+        .map(|k| {
+            format!(
+                "{k} ({} → {})",
+                ta.get(k).map_or("absent", String::as_str),
+                tb.get(k).map_or("absent", String::as_str)
+            )
+        })
+        .collect())
+}
+
+/// `--resume` continues the run that is in the folder, not another one: the config must
+/// equal the saved one except for keys that do not change results.
+fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
+    if !saved.is_file() {
+        return Err(TrainError::Checkpoint {
+            path: saved.to_path_buf(),
+            msg: "--resume: the run's config.toml is missing".into(),
+        });
+    }
+    let text = std::fs::read_to_string(saved).map_err(|e| TrainError::io(saved, e))?;
+    let old = TrainConfig::from_toml(&text, saved)?;
+    let diffs = config_differences(&old, cfg)?;
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::Checkpoint {
+        path: saved.to_path_buf(),
+        msg: format!(
+            "--resume with a config that differs from the run's: {}; resume with the run's \
+             config or start a new train.output_dir",
+            diffs.join(", ")
+        ),
+    })
 }
 
 fn save_last(

@@ -266,3 +266,105 @@ fn a_single_lead_student_distils_from_a_two_lead_teacher() {
         .unwrap_err();
     assert!(e.to_string().contains("V5"), "{e}");
 }
+
+#[test]
+fn a_non_finite_loss_stops_training_with_a_clear_error_and_keeps_the_last_checkpoint() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    // Finite samples near f32::MAX, not standardised: the first convolution overflows.
+    let bad_dir = dir.path().join("saturated");
+    std::fs::create_dir_all(&bad_dir).expect("mkdir");
+    let pack = common::make_scaled_pack(&bad_dir, 120, 11, 1e38);
+    let out = dir.path().join("run");
+    let text = common::config_text(&pack, &out, 2, "").replace(
+        "task = \"classes\"",
+        "task = \"classes\"\nstandardize = \"none\"",
+    );
+    let c = TrainConfig::from_toml(&text, Path::new("test.toml")).expect("config");
+    let e = train(&c, &TrainOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ecg_train::TrainError::NonFinite {
+                epoch: 1,
+                step: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("epoch 1") && msg.contains("step 0"), "{msg}");
+    // Nothing half-written: no state to resume from a poisoned step.
+    assert!(!out.join("checkpoint-last.state.json").exists());
+
+    // A run stopped in its second epoch on good data, resumed after the pack on disk was
+    // replaced by the saturated one: the error names epoch 2, step 8, and the saved state
+    // (8 good steps) survives it.
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(&data_dir).expect("mkdir");
+    let good = common::make_pack(&data_dir, 120, 11);
+    let out2 = dir.path().join("run2");
+    let text = |extra: &str| {
+        common::config_text(&good, &out2, 2, extra).replace(
+            "task = \"classes\"",
+            "task = \"classes\"\nstandardize = \"none\"",
+        )
+    };
+    let c = TrainConfig::from_toml(&text("stop_after_steps = 8"), Path::new("t.toml")).expect("c");
+    let o = train(&c, &TrainOptions::default()).expect("good steps");
+    assert!(o.interrupted && o.state.global_step == 8);
+    assert_eq!(common::make_scaled_pack(&data_dir, 120, 11, 1e38), good);
+    let resumed = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    let c2 = TrainConfig::from_toml(&text(""), Path::new("t.toml")).expect("c2");
+    let e = train(&c2, &resumed).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ecg_train::TrainError::NonFinite {
+                epoch: 2,
+                step: 8,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let state = std::fs::read_to_string(out2.join("checkpoint-last.state.json")).expect("state");
+    assert!(
+        state.contains("\"epochs_done\": 1") && state.contains("\"global_step\": 8"),
+        "{state}"
+    );
+}
+
+#[test]
+fn resume_refuses_a_different_config_and_names_the_keys() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(120);
+    let out = dir.path().join("run");
+    let o = train(
+        &cfg(&pack, &out, 2, "stop_after_steps = 3"),
+        &TrainOptions::default(),
+    )
+    .expect("start");
+    assert!(o.interrupted);
+    let resumed = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    let mut other = cfg(&pack, &out, 3, "");
+    other.optim.lr *= 2.0;
+    let e = train(&other, &resumed).unwrap_err().to_string();
+    assert!(
+        e.contains("train.epochs (2 → 3)") && e.contains("optim.lr") && e.contains("config.toml"),
+        "{e}"
+    );
+    // Workers, prefetch and the stop step may change: the run continues.
+    let mut same = cfg(&pack, &out, 2, "");
+    same.data.workers = 1;
+    let o = train(&same, &resumed).expect("resume");
+    assert!(o.state.finished && o.state.global_step == 12);
+}

@@ -3,8 +3,9 @@
 //! - `small_synthetic_run_learns` (normal suite): a few hundred records, a few epochs;
 //!   the loss falls and validation macro-AUC exceeds 0.6.
 //! - `teacher_kd_calibration_on_synthetic_ptbxl` (ignored; minutes in release):
-//!   `ECG_SYNTH_RECORDS` (default 3000) records; teacher to fold-10 macro-AUC ≥ 0.90, a KD
-//!   student, calibration; prints the numbers. Run with
+//!   `ECG_SYNTH_RECORDS` (default 3000) records, `ECG_SYNTH_EPOCHS` (default 8); the
+//!   label-correlation `teacher` preset (`ECG_SYNTH_TEACHER`) to fold-10 macro-AUC ≥ 0.90,
+//!   a KD `student` (`ECG_SYNTH_STUDENT`), calibration; prints the numbers. Run with
 //!   `cargo test -p ecg-train --release --test synthetic_ptbxl -- --ignored --nocapture`.
 mod synth;
 
@@ -81,9 +82,8 @@ fn teacher_kd_calibration_on_synthetic_ptbxl() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(8);
-    let teacher_preset =
-        std::env::var("ECG_SYNTH_TEACHER").unwrap_or_else(|_| "se_resnet1d".into());
-    let student_preset = std::env::var("ECG_SYNTH_STUDENT").unwrap_or_else(|_| "fcn_wang".into());
+    let teacher_preset = std::env::var("ECG_SYNTH_TEACHER").unwrap_or_else(|_| "teacher".into());
+    let student_preset = std::env::var("ECG_SYNTH_STUDENT").unwrap_or_else(|_| "student".into());
     let keep = std::env::var("ECG_SYNTH_DIR").ok();
     let tmp = tempfile::tempdir().expect("tmp");
     let root = keep

@@ -47,6 +47,23 @@ pub const MODELS: &[(&str, &str)] = &[
     ("fcn_wang", "fcn_wang (benchmark)"),
 ];
 
+/// λ as metrics_calibrated.json stores it (`{"shared": x}` or `{"per_label": [..]}`), for
+/// a table cell: `0.25`, or `per label 0.10–0.40`.
+fn lambda_text(v: &serde_json::Value) -> String {
+    if let Some(x) = v.get("shared").and_then(serde_json::Value::as_f64) {
+        return format!("{x}");
+    }
+    if let Some(a) = v.get("per_label").and_then(serde_json::Value::as_array) {
+        let xs: Vec<f64> = a.iter().filter_map(serde_json::Value::as_f64).collect();
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !xs.is_empty() {
+            return format!("per label {lo}–{hi}");
+        }
+    }
+    v.to_string()
+}
+
 /// Labels the papers single out as rare and improved by label correlation.
 const RARE: &[&str] = &[
     "CLBBB", "1AVB", "_AVB", "RVH", "LBBB", "CRBBB", "WPW", "LPFB", "ILBBB", "IRBBB", "SEHYP",
@@ -664,10 +681,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             let cpath = tdir.join(dir).join("metrics_calibrated.json");
             if cpath.exists() {
                 let c = read_json(&cpath)?;
-                let lambda = c
-                    .get("lambda")
-                    .map(|l| l.to_string())
-                    .unwrap_or_else(|| "?".into());
+                let lambda = c.get("lambda").map_or_else(|| "?".into(), lambda_text);
                 md.push_str(&row_md(
                     &format!("{name} + label-correlation calibration (λ = {lambda})"),
                     &row(&c),
@@ -842,6 +856,16 @@ pub fn run(cmd: Cmd) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lambda_cells_read_like_numbers() {
+        assert_eq!(lambda_text(&serde_json::json!({"shared": 0.25})), "0.25");
+        assert_eq!(
+            lambda_text(&serde_json::json!({"per_label": [0.1, 0.4, 0.2]})),
+            "per label 0.1–0.4"
+        );
+        assert_eq!(lambda_text(&serde_json::json!(3)), "3");
+    }
     use super::*;
 
     #[test]

@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 pub const SAMPLES: usize = 500;
 
 pub fn make_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
+    make_scaled_pack(dir, n, seed, 1.0)
+}
+
+/// [`make_pack`] with every sample multiplied by `scale` (e.g. near `f32::MAX`: a saturated
+/// recording whose activations overflow).
+pub fn make_scaled_pack(dir: &Path, n: usize, seed: u64, scale: f64) -> PathBuf {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut records = Vec::with_capacity(n);
     let mut signals = Vec::with_capacity(n * 2 * SAMPLES);
@@ -37,7 +43,7 @@ pub fn make_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
                 if labels.contains(&"C") {
                     v += 0.7 * (2.0 * std::f64::consts::PI * 1.5 * t + phase).sin();
                 }
-                signals.push(v as f32);
+                signals.push((v * scale) as f32);
             }
         }
         records.push(PackedRecord {
