@@ -35,6 +35,14 @@ fn run() -> Result<()> {
         "test" => {
             setup::ensure(&root)?;
             deps::check(&root)?;
+            let shared = root.join("../shared/data");
+            if !shared.is_dir() {
+                eprintln!(
+                    "\n!!!!!!!!\n!!! {} is absent: every end-to-end test over real data will \
+                     SKIP (each says so below)\n!!!!!!!!\n",
+                    shared.display()
+                );
+            }
             xtask::cargo(
                 &root,
                 &[&["test", "--workspace"], &str_refs(&args[1..])[..]].concat(),

@@ -34,10 +34,15 @@ fn ptbxl_benchmark_numbers() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-benchmark-val");
     if !dir.join("expected.json").is_file() {
-        eprintln!(
-            "\n\n!!!!! SKIPPED: PTB-XL benchmark golden data not found at {} !!!!!\n\n",
-            dir.display()
-        );
+        {
+            // Straight to stderr: libtest captures eprintln! of passing tests.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n\n!!!!! SKIPPED: PTB-XL benchmark golden data not found at {} !!!!!\n\n",
+                dir.display()
+            );
+        };
         return;
     }
     let exp: Value = serde_json::from_str(

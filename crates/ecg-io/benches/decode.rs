@@ -25,10 +25,15 @@ fn codecs(c: &mut Criterion) {
 fn records(c: &mut Criterion) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-sample");
     if !data.is_dir() {
-        eprintln!(
-            "!!! SKIPPED record benches: {} not found !!!",
-            data.display()
-        );
+        {
+            // Straight to stderr: libtest captures eprintln! of passing tests.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "!!! SKIPPED record benches: {} not found !!!",
+                data.display()
+            );
+        };
         return;
     }
     for rec in ["records100/00000/00001_lr", "records500/00000/00001_hr"] {

@@ -30,10 +30,15 @@ fn cooc() -> Vec<f32> {
 fn gpu(test: &str) -> Option<Device> {
     let on = cfg!(feature = "cuda-tests") || std::env::var_os("ECG_CUDA_TESTS").is_some();
     if !on {
-        eprintln!(
+        {
+            // Straight to stderr: libtest captures eprintln! of passing tests.
+            use std::io::Write as _;
+            let _ =
+                writeln!(std::io::stderr(),
             "!!!! SKIPPED {test}: CUDA tests are off (enable the ecg-nn feature `cuda-tests` \
              or set ECG_CUDA_TESTS=1 on a machine with a GPU) !!!!"
         );
+        };
         return None;
     }
     assert!(
