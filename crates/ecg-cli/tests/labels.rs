@@ -158,6 +158,7 @@ fn from_pack_matches_golden() {
         leads: vec!["I".into()],
         samples: 1,
         preprocessing: "none (labels test)".into(),
+        bandpass: None,
         source: data.display().to_string(),
         statements: st,
     };

@@ -25,86 +25,43 @@ fn sample() -> Option<PathBuf> {
     }
 }
 
-/// Packs the sample's 100 Hz records (raw, mV) with the statement table.
+/// Packs the sample's 100 Hz records with `ecg pack ptbxl`, band-passed 0.5–40 Hz (so
+/// predict must replay the filter to agree with eval).
 fn pack_sample(src: &Path, out: &Path) -> PathBuf {
-    use ecg_io::pack::{PackMeta, PackedRecord};
-    use ecg_io::ptbxl::ScpStatement;
-    use ecg_synth::tables::{parse_scp_codes, split_csv_line};
+    let path = out.join("sample.pack.safetensors");
+    run_ok(
+        ecg()
+            .args([
+                "pack",
+                "ptbxl",
+                "--rate",
+                "100",
+                "--bandpass",
+                "0.5:40",
+                "--data",
+            ])
+            .arg(src)
+            .arg("--out")
+            .arg(&path),
+    );
+    path
+}
+
+/// `ecg_id` → `filename_lr` from the sample's database.
+fn filenames(src: &Path) -> std::collections::HashMap<String, String> {
+    use ecg_synth::tables::split_csv_line;
     let db = std::fs::read_to_string(src.join("ptbxl_database.csv")).expect("database");
     let mut lines = db.lines();
     let header = split_csv_line(lines.next().expect("header"));
     let col = |n: &str| header.iter().position(|h| h == n).expect(n);
-    let (c_id, c_codes, c_fold, c_file) = (
-        col("ecg_id"),
-        col("scp_codes"),
-        col("strat_fold"),
-        col("filename_lr"),
-    );
-    let mut records = Vec::new();
-    let mut signals = Vec::new();
-    let mut samples = 0;
-    let mut leads = Vec::new();
-    for l in lines.filter(|l| !l.trim().is_empty()) {
-        let v = split_csv_line(l);
-        let rec = ecg_io::wfdb::read_record(&src.join(&v[c_file])).expect("record");
-        samples = rec.samples;
-        leads = rec
-            .header
-            .signals
-            .iter()
-            .map(|s| s.description.clone().unwrap_or_default())
-            .collect();
-        signals.extend_from_slice(&rec.data);
-        let id: u32 = v[c_id].parse().expect("id");
-        records.push(PackedRecord {
-            id: id.to_string(),
-            ecg_id: Some(id),
-            patient_id: None,
-            fold: v[c_fold].parse().expect("fold"),
-            codes: parse_scp_codes(&v[c_codes]).expect("codes"),
-            codes_raw: v[c_codes].clone(),
-        });
-    }
-    let st = std::fs::read_to_string(src.join("scp_statements.csv")).expect("statements");
-    let mut sl = st.lines();
-    let h = split_csv_line(sl.next().expect("h"));
-    let sc = |n: &str| h.iter().position(|x| x == n).expect(n);
-    let (d, f, r, c, s) = (
-        sc("diagnostic"),
-        sc("form"),
-        sc("rhythm"),
-        sc("diagnostic_class"),
-        sc("diagnostic_subclass"),
-    );
-    let opt = |x: &String| (!x.is_empty()).then(|| x.clone());
-    let statements: Vec<ScpStatement> = sl
+    let (c_id, c_file) = (col("ecg_id"), col("filename_lr"));
+    lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v = split_csv_line(l);
-            ScpStatement {
-                code: v[0].clone(),
-                description: v[1].clone(),
-                diagnostic: v[d] == "1.0",
-                form: v[f] == "1.0",
-                rhythm: v[r] == "1.0",
-                diagnostic_class: opt(&v[c]),
-                diagnostic_subclass: opt(&v[s]),
-            }
+            (v[c_id].clone(), v[c_file].clone())
         })
-        .collect();
-    let meta = PackMeta {
-        dataset: "ptbxl".into(),
-        version: "sample".into(),
-        rate: 100,
-        leads,
-        samples,
-        preprocessing: "none".into(),
-        source: src.display().to_string(),
-        statements,
-    };
-    let path = out.join("sample.pack.safetensors");
-    ecg_io::pack::write_pack(&path, &meta, &records, &signals).expect("pack");
-    path
+        .collect()
 }
 
 fn config(dir: &Path, name: &str, preset: &str, out: &str, extra: &str) -> PathBuf {
@@ -238,6 +195,37 @@ fn train_distill_eval_predict_on_the_ptbxl_sample() {
                 Some(v),
                 written.get(k),
                 "metrics{stem}.json and `ecg metrics` differ at `{k}`"
+            );
+        }
+    }
+    // predict on raw WFDB files replays the pack's band-pass and standardiser: its
+    // probabilities equal eval's for the same test records.
+    let ids: Vec<String> = std::fs::read_to_string(eval_dir.join("ids.txt"))
+        .expect("ids.txt")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let scores = ecg_metrics::npy::read_scores(&eval_dir.join("scores.npy")).expect("scores");
+    assert_eq!(ids.len(), scores.nrows());
+    let files = filenames(&src);
+    let mut pcmd = ecg();
+    pcmd.args(["predict", "--checkpoint"]).arg(&student);
+    for id in &ids[..3] {
+        pcmd.arg(src.join(&files[id]));
+    }
+    let table = run_ok(&mut pcmd);
+    for (row, line) in table.lines().skip(1).enumerate() {
+        let probs: Vec<f64> = line
+            .split('\t')
+            .skip(1)
+            .map(|v| v.parse().expect("probability"))
+            .collect();
+        for (j, p) in probs.iter().enumerate() {
+            let e = scores[[row, j]];
+            assert!(
+                (p - e).abs() < 1e-4,
+                "record {}: predict {p} vs eval {e} for class {j}",
+                ids[row]
             );
         }
     }

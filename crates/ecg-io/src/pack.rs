@@ -22,6 +22,16 @@ pub struct PackedRecord {
     pub codes_raw: String,
 }
 
+/// A zero-phase Butterworth band-pass applied to every lead before packing: scipy's
+/// `butter(order, [low_hz, high_hz], 'bandpass', fs=rate, output='sos')` then `sosfiltfilt`.
+/// Stored so that `ecg predict` can replay it on new records.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bandpass {
+    pub low_hz: f64,
+    pub high_hz: f64,
+    pub order: usize,
+}
+
 /// Dataset-level metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackMeta {
@@ -37,6 +47,10 @@ pub struct PackMeta {
     pub samples: usize,
     /// Human-readable description of the preprocessing (band-pass, resampling, crop/pad).
     pub preprocessing: String,
+    /// The band-pass in `preprocessing`, in a form that can be replayed; `None` when the
+    /// signals were not filtered (and in packs written before this field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandpass: Option<Bandpass>,
     /// Where the data came from (a path or URL).
     pub source: String,
     /// PTB-XL: the full `scp_statements.csv` table, so label tasks can be built from the
@@ -305,6 +319,7 @@ mod tests {
             leads: vec!["I".into(), "II".into()],
             samples: 3,
             preprocessing: "none".into(),
+            bandpass: None,
             source: "unit test".into(),
             statements: vec![],
         };
@@ -343,6 +358,25 @@ mod tests {
         let p = dir.path().join("bad.safetensors");
         std::fs::write(&p, bytes).expect("write");
         PackedDataset::open(&p).expect_err("must fail").to_string()
+    }
+
+    #[test]
+    fn the_band_pass_round_trips_and_older_packs_without_it_still_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.safetensors");
+        let (mut meta, records, signals) = sample();
+        meta.bandpass = Some(Bandpass {
+            low_hz: 0.5,
+            high_hz: 40.0,
+            order: 4,
+        });
+        write_pack(&p, &meta, &records, &signals).expect("writes");
+        assert_eq!(PackedDataset::open(&p).expect("opens").meta(), &meta);
+        // A meta object written before the field existed.
+        let mut v = serde_json::to_value(&meta).expect("json");
+        v.as_object_mut().expect("object").remove("bandpass");
+        let old: PackMeta = serde_json::from_value(v).expect("older meta parses");
+        assert_eq!(old.bandpass, None);
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct PtbxlOptions {
     pub version: Option<String>,
     /// Text stored as `PackMeta::preprocessing`.
     pub preprocessing: String,
+    /// The band-pass the caller's preprocessing applies (stored as `PackMeta::bandpass`).
+    pub bandpass: Option<crate::pack::Bandpass>,
 }
 
 fn progress_span(name: &str, n: usize) -> tracing::Span {
@@ -138,6 +140,7 @@ pub fn build_ptbxl(opts: &PtbxlOptions, prep: &Preprocess) -> Result<Built> {
         leads: LEADS_12.iter().map(|s| s.to_string()).collect(),
         samples,
         preprocessing: opts.preprocessing.clone(),
+        bandpass: opts.bandpass,
         source: opts.data.display().to_string(),
         statements,
     };
@@ -177,6 +180,8 @@ pub struct CpscOptions {
     /// are zero-padded at the end.
     pub length: usize,
     pub preprocessing: String,
+    /// The band-pass the caller's preprocessing applies (stored as `PackMeta::bandpass`).
+    pub bandpass: Option<crate::pack::Bandpass>,
 }
 
 /// Read, preprocess, then crop/pad every CPSC2018 record (500 Hz). Folds are assigned
@@ -257,6 +262,7 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
             "{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; folds assigned as (index in name order) mod 10 + 1",
             opts.preprocessing
         ),
+        bandpass: opts.bandpass,
         source: opts.data.display().to_string(),
         statements: vec![],
     };

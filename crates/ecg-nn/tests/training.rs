@@ -7,6 +7,10 @@ use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 const K: i64 = 5;
 
+/// torch's generator is process-global: tests that seed it run one at a time, or their
+/// draws interleave and a seed no longer fixes the run.
+static TORCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn cooc(k: i64) -> Vec<f32> {
     (0..k * k)
         .map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.2 })
@@ -15,6 +19,7 @@ fn cooc(k: i64) -> Vec<f32> {
 
 #[test]
 fn a_train_step_on_a_fixed_batch_lowers_the_loss() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
     tch::set_num_threads(1);
     for preset in ["teacher", "student-tiny", "se_resnet1d", "resnet1d_wang"] {
         tch::manual_seed(1);
@@ -52,6 +57,7 @@ fn a_train_step_on_a_fixed_batch_lowers_the_loss() {
 
 #[test]
 fn save_then_load_round_trips_bit_exactly() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
     tch::set_num_threads(1);
     let dir = tempfile::tempdir().unwrap();
     for preset in ["teacher", "teacher-decoder", "inception1d"] {
@@ -172,6 +178,7 @@ fn macro_auc(scores: &[f32], labels: &[f32], n: usize, k: usize) -> f64 {
 
 #[test]
 fn teacher_overfits_32_real_records() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ptbxl-sample");
     if !root.exists() {
         {

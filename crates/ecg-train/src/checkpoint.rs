@@ -106,6 +106,10 @@ pub struct Preprocessing {
     /// The pack's dataset name and preprocessing description (band-pass etc.).
     pub dataset: String,
     pub pack_preprocessing: String,
+    /// The pack's band-pass, replayed by `ecg predict` on new records. Absent in sidecars
+    /// written before it existed (predict then refuses a filtered pack's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack_bandpass: Option<ecg_io::pack::Bandpass>,
 }
 
 /// Where a run stands, written beside `checkpoint-last` after every epoch.

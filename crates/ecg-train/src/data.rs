@@ -155,6 +155,7 @@ impl Prepared {
             standardizer,
             dataset: meta.dataset.clone(),
             pack_preprocessing: meta.preprocessing.clone(),
+            pack_bandpass: meta.bandpass,
         };
         Ok(Prepared {
             pack,
@@ -187,6 +188,14 @@ impl Prepared {
             )));
         }
         let meta = pack.meta();
+        if meta.preprocessing != prep.pack_preprocessing || meta.bandpass != prep.pack_bandpass {
+            return Err(TrainError::Data(format!(
+                "{}: pack preprocessed as `{}`, the checkpoint was trained on a pack preprocessed as `{}`",
+                pack_path.display(),
+                meta.preprocessing,
+                prep.pack_preprocessing
+            )));
+        }
         if meta.rate != prep.rate {
             return Err(TrainError::Data(format!(
                 "{}: pack rate {} Hz, the checkpoint expects {} Hz",

@@ -4,7 +4,8 @@
 //! `metrics_calibrated.json` and `lambda.json` (λ fitted on validation).
 //!
 //! Everything the metrics were computed from is written beside them (`val_scores.npy`,
-//! `val_labels.npy`, `bootstrap_ids.npy`, `classes.txt`), so `ecg metrics` — or
+//! `val_labels.npy`, `bootstrap_ids.npy`, `classes.txt`; `ids.txt` names the record of
+//! each row), so `ecg metrics` — or
 //! scikit-learn — recomputes `metrics.json` from the files alone.
 use crate::checkpoint::{read_preprocessing, write_atomic, write_json};
 use crate::config::{DeviceChoice, TrainConfig};
@@ -222,6 +223,11 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
         names,
         boot.as_deref(),
         &extra(false),
+    )?;
+    // Which record each row of scores.npy / labels.npy is.
+    write_atomic(
+        &opts.out_dir.join("ids.txt"),
+        (split.ids.join("\n") + "\n").as_bytes(),
     )?;
     let calibrated = if opts.calibrate {
         let c = crate::labels::cosine(&data.train.y)?;

@@ -90,9 +90,39 @@ pub fn predict(
     let device = device.resolve()?;
     let prep = read_preprocessing(ckpt)?;
     let (_vs, net, _spec) = ecg_nn::checkpoint::load(ckpt, device)?;
+    // The pack's filtering, replayed on each record (same design, same zero-phase filter).
+    let sos = match prep.pack_bandpass {
+        Some(b) => Some(
+            ecg_dsp::filter::butter_sos(
+                b.order,
+                ecg_dsp::filter::Band::Bandpass(b.low_hz, b.high_hz),
+                f64::from(prep.rate),
+            )
+            .map_err(|e| TrainError::Checkpoint {
+                path: ckpt.to_path_buf(),
+                msg: format!("pack band-pass {b:?}: {e}"),
+            })?,
+        ),
+        None if !prep.pack_preprocessing.trim_start().starts_with("none") => {
+            return Err(TrainError::Checkpoint {
+                path: ckpt.to_path_buf(),
+                msg: format!(
+                    "the model was trained on a pack preprocessed as `{}`, which predict cannot \
+                     replay (the sidecar has no pack_bandpass); repack and retrain, or score \
+                     records packed the same way with `ecg eval --pack`",
+                    prep.pack_preprocessing
+                ),
+            })
+        }
+        None => None,
+    };
     let mut out = Vec::with_capacity(records.len());
     for r in records {
         let (mut x, samples) = read_input(r, &prep.leads, prep.rate)?;
+        if let Some(sos) = &sos {
+            ecg_dsp::filter::sosfiltfilt_leads(sos, &mut x, samples)
+                .map_err(|e| TrainError::Data(format!("{}: band-pass: {e}", r.display())))?;
+        }
         match prep.input {
             InputMode::Whole if samples != prep.record_samples => {
                 return Err(TrainError::Data(format!(

@@ -110,6 +110,11 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     None => Ok(()),
                 }
             };
+            let bandpass = band.map(|(low_hz, high_hz)| ecg_io::pack::Bandpass {
+                low_hz,
+                high_hz,
+                order,
+            });
             let built = match dataset {
                 PackDataset::Ptbxl => build_ptbxl(
                     &PtbxlOptions {
@@ -117,6 +122,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                         rate,
                         version,
                         preprocessing: description,
+                        bandpass,
                     },
                     &prep,
                 ),
@@ -129,6 +135,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                             data: data.clone(),
                             length,
                             preprocessing: description,
+                            bandpass,
                         },
                         &prep,
                     )

@@ -62,6 +62,7 @@ pub fn make_scaled_pack(dir: &Path, n: usize, seed: u64, scale: f64) -> PathBuf 
         leads: vec!["I".into(), "II".into()],
         samples: SAMPLES,
         preprocessing: "none".into(),
+        bandpass: None,
         source: "tests/common".into(),
         statements: Vec::new(),
     };

@@ -68,6 +68,7 @@ pub fn synth_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
         leads: LEAD_NAMES.iter().map(|s| s.to_string()).collect(),
         samples,
         preprocessing: "none (rendered in mV)".into(),
+        bandpass: None,
         source: format!("ecg-synth seed {seed}"),
         statements: statements(),
     };
