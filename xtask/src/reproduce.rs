@@ -206,11 +206,11 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             leads: Some(&["I"]),
             calibrate: false,
         },
-        // Seed 002's setting: the 12-lead teacher reads every lead of each crop while the
-        // student reads lead I of the same crop.
+        // Seed 002 (MVKT: BCE + MKD + CLT): the 12-lead teacher reads every lead of each
+        // crop while the student reads lead I of the same crop.
         ModelPlan {
-            dir: "student_lead1_kd",
-            template: "student-kd.toml",
+            dir: "student_lead1_mvkt",
+            template: "student-lead1-mvkt.toml",
             distill: true,
             leads: Some(&["I"]),
             calibrate: true,

@@ -55,7 +55,7 @@ const MODELS: &[&str] = &[
     "student",
     "student_kd",
     "student_lead1",
-    "student_lead1_kd",
+    "student_lead1_mvkt",
 ];
 
 /// What must not change between runs: the test-fold scores (bytes) and the headline metrics.

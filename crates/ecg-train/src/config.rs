@@ -242,6 +242,64 @@ pub struct DistillConfig {
     pub beta: f64,
     #[serde(default)]
     pub feature: FeatureTap,
+    /// MVKT's contrastive term (seed 002), added as `weight · CLT`; absent: no CLT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clt: Option<CltConfig>,
+}
+
+/// The contrastive lead-information transfer of MVKT (METHODS §5); defaults are the paper's.
+/// MVKT's total `BCE + 1.0·MKD + 0.8·CLT` is, up to a factor 2, `alpha = 0.5`,
+/// `temperature = 1`, `beta = 0`, `clt.weight = 0.4`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CltConfig {
+    #[serde(default = "d_clt_weight")]
+    pub weight: f64,
+    /// Embedding size of the two linear maps.
+    #[serde(default = "d_clt_dim")]
+    pub dim: usize,
+    /// τ of `exp(⟨v, m⟩ / τ)`.
+    #[serde(default = "d_clt_t")]
+    pub temperature: f64,
+    /// Negatives per anchor (drawn with replacement from the memory bank).
+    #[serde(default = "d_clt_neg")]
+    pub negatives: usize,
+    /// Memory-bank momentum.
+    #[serde(default = "d_clt_mom")]
+    pub momentum: f64,
+    /// Draw negatives only from records that share no positive label with the anchor.
+    #[serde(default = "d_true")]
+    pub disease_aware: bool,
+}
+impl Default for CltConfig {
+    fn default() -> Self {
+        CltConfig {
+            weight: d_clt_weight(),
+            dim: d_clt_dim(),
+            temperature: d_clt_t(),
+            negatives: d_clt_neg(),
+            momentum: d_clt_mom(),
+            disease_aware: true,
+        }
+    }
+}
+fn d_clt_weight() -> f64 {
+    0.8
+}
+fn d_clt_dim() -> usize {
+    128
+}
+fn d_clt_t() -> f64 {
+    0.07
+}
+fn d_clt_neg() -> usize {
+    1024
+}
+fn d_clt_mom() -> f64 {
+    0.5
+}
+fn d_true() -> bool {
+    true
 }
 fn d_alpha() -> f64 {
     0.5
@@ -346,6 +404,20 @@ impl TrainConfig {
             }
             if d.beta < 0.0 {
                 return bad("distill.beta", "must be non-negative");
+            }
+            if let Some(c) = &d.clt {
+                if !(c.weight >= 0.0 && c.weight.is_finite()) {
+                    return bad("distill.clt.weight", "must be a non-negative number");
+                }
+                if c.dim == 0 || c.negatives == 0 {
+                    return bad("distill.clt", "dim and negatives must be at least 1");
+                }
+                if !(c.temperature > 0.0 && c.temperature.is_finite()) {
+                    return bad("distill.clt.temperature", "must be positive");
+                }
+                if !(0.0..1.0).contains(&c.momentum) {
+                    return bad("distill.clt.momentum", "must be in [0, 1)");
+                }
             }
         }
         let a = &self.augment;

@@ -413,6 +413,8 @@ pub struct Batch {
     /// `Prepared::teacher_view` is set. // [batch, teacher leads, samples]
     pub x_teacher: Option<Tensor>,
     pub y: Tensor, // [batch, K]
+    /// Training-split index of each record of the batch (memory banks of CLT).
+    pub rows: Vec<usize>,
     /// Index of this batch within its epoch.
     pub index: usize,
 }
@@ -450,6 +452,7 @@ struct CpuBatch {
     x: Vec<f32>,         // [m * leads * len]
     x_teacher: Vec<f32>, // [m * teacher leads * len], empty without a teacher view
     y: Vec<f32>,         // [m * K]
+    rows: Vec<usize>,    // training-split index of each record
     m: usize,
 }
 
@@ -510,6 +513,7 @@ fn make_train_batch(
         x,
         x_teacher,
         y,
+        rows: order[start..end].to_vec(),
         m: end - start,
     })
 }
@@ -573,6 +577,7 @@ impl TrainLoader {
                                 x,
                                 x_teacher,
                                 y,
+                                rows: cb.rows,
                                 index: b,
                             }
                         });

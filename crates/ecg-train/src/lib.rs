@@ -33,6 +33,7 @@
 //!   last.
 pub mod augment;
 pub mod checkpoint;
+pub mod clt;
 pub mod config;
 pub mod data;
 pub mod error;

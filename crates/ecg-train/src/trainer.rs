@@ -2,6 +2,7 @@
 //! clipping, per-step seeding, NaN/Inf detection, validation macro-AUC after every epoch,
 //! early stopping, atomic best/last checkpoints, exact resume, metrics JSONL.
 use crate::checkpoint::{self, read_json, write_json, Preprocessing, RunDir, RunState};
+use crate::clt::Clt;
 use crate::config::TrainConfig;
 use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
 use crate::error::TrainError;
@@ -54,6 +55,8 @@ struct EpochLine {
     train_kd_loss: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     train_feature_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_clt_loss: Option<f64>,
     val_macro_auc: Option<f64>,
     best: bool,
     seconds: f64,
@@ -67,6 +70,8 @@ struct Teacher {
     _vs: nn::VarStore,
     adaptor_vs: nn::VarStore,
     adaptor: Option<nn::Linear>,
+    /// MVKT's contrastive term (its maps and memory banks live in `adaptor_vs`).
+    clt: Option<Clt>,
     weights: KdWeights,
 }
 
@@ -134,9 +139,11 @@ fn load_teacher(
     path: &Path,
     data: &Prepared,
     student: &dyn EcgNet,
-    weights: KdWeights,
+    d: &crate::config::DistillConfig,
+    seed: u64,
     device: Device,
 ) -> Result<Teacher, TrainError> {
+    let weights = d.weights();
     let (mut vs, net, spec) = ecg_nn::checkpoint::load(path, device)?;
     if spec.leads.len() != data.teacher_leads() {
         return Err(TrainError::Checkpoint {
@@ -150,30 +157,34 @@ fn load_teacher(
     }
     vs.freeze();
     let adaptor_vs = nn::VarStore::new(device);
-    let adaptor = if weights.beta > 0.0 {
-        // Feature sizes from one probe batch of zeros per network.
-        let len = data.input_len() as i64;
-        let xs = Tensor::zeros([2, data.n_leads() as i64, len], (Kind::Float, device));
-        let xt = Tensor::zeros([2, data.teacher_leads() as i64, len], (Kind::Float, device));
-        let (ds, dt) = tch::no_grad(|| {
-            let s = student.forward_t(&xs, false).head_input.size();
-            let t = net.forward_t(&xt, false).head_input.size();
-            (s[s.len() - 1], t[t.len() - 1])
-        });
-        Some(nn::linear(
-            adaptor_vs.root() / "adaptor",
+    // Feature sizes from one probe batch of zeros per network.
+    let len = data.input_len() as i64;
+    let xs = Tensor::zeros([2, data.n_leads() as i64, len], (Kind::Float, device));
+    let xt = Tensor::zeros([2, data.teacher_leads() as i64, len], (Kind::Float, device));
+    let (ds, dt) = tch::no_grad(|| {
+        let s = student.forward_t(&xs, false).head_input.size();
+        let t = net.forward_t(&xt, false).head_input.size();
+        (s[s.len() - 1], t[t.len() - 1])
+    });
+    let adaptor = (weights.beta > 0.0)
+        .then(|| nn::linear(adaptor_vs.root() / "adaptor", ds, dt, Default::default()));
+    let clt = match &d.clt {
+        Some(c) => Some(Clt::new(
+            &adaptor_vs.root(),
+            c,
             ds,
             dt,
-            Default::default(),
-        ))
-    } else {
-        None
+            data.train.y.view(),
+            seed,
+        )?),
+        None => None,
     };
     Ok(Teacher {
         net,
         _vs: vs,
         adaptor_vs,
         adaptor,
+        clt,
         weights,
     })
 }
@@ -233,7 +244,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                 )));
             }
             attach_teacher(&path, &mut prepared)?;
-            Some((path, d.weights()))
+            Some((path, d.clone()))
         }
     };
     let data = Arc::new(prepared);
@@ -241,7 +252,14 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
     let (mut vs, net) = build_model(&data, &spec, device)?;
     let mut teacher = match teacher_path {
         None => None,
-        Some((path, weights)) => Some(load_teacher(&path, &data, net.as_ref(), weights, device)?),
+        Some((path, d)) => Some(load_teacher(
+            &path,
+            &data,
+            net.as_ref(),
+            &d,
+            cfg.train.seed,
+            device,
+        )?),
     };
 
     let run = RunDir::new(&cfg.train.output_dir);
@@ -328,6 +346,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
         let _enter = span.enter();
         let (mut sum, mut sum_task, mut sum_kd, mut sum_feat, mut n_steps, mut n_rec) =
             (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
+        let mut sum_clt = 0.0;
         let mut lr = cfg.optim.lr;
         for batch in loader {
             let batch = batch?;
@@ -337,29 +356,39 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
             // Dropout etc. draw from torch's global generator: reseed per step so a resumed
             // run draws exactly what the uninterrupted one drew.
             tch::manual_seed(mix_seed(cfg.train.seed, &[3, state.global_step as u64]) as i64);
-            let (loss, parts) = tch::autocast(autocast, || {
+            let (loss, parts, clt_step) = tch::autocast(autocast, || {
                 let out = net.forward_t(&batch.x, true);
                 let logits = out.logits.to_kind(Kind::Float);
                 let task = cfg.loss.compute(&logits, &batch.y);
                 match &teacher {
-                    None => (task, None),
+                    None => (task, None, None),
                     Some(t) => {
                         let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
                         let tout = tch::no_grad(|| t.net.forward_t(tx, false));
                         let tlogits = tout.logits.to_kind(Kind::Float);
-                        let mapped = t
-                            .adaptor
-                            .as_ref()
-                            .map(|a| nn::Module::forward(a, &out.head_input.to_kind(Kind::Float)));
+                        let hs = out.head_input.to_kind(Kind::Float);
+                        let mapped = t.adaptor.as_ref().map(|a| nn::Module::forward(a, &hs));
                         let th = tout.head_input.to_kind(Kind::Float);
                         let feats = mapped.as_ref().map(|m| (m, &th));
                         let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
+                        let clt_step = t
+                            .clt
+                            .as_ref()
+                            .map(|c| c.step(&hs, &th, &batch.rows, state.global_step));
+                        let (total, clt_value) = match (&t.clt, &clt_step) {
+                            (Some(c), Some(st)) => (
+                                terms.total + c.weight() * &st.loss,
+                                Some(st.loss.double_value(&[])),
+                            ),
+                            _ => (terms.total, None),
+                        };
                         let parts = (
                             terms.task.double_value(&[]),
                             terms.kd.double_value(&[]),
                             terms.feature.double_value(&[]),
+                            clt_value,
                         );
-                        (terms.total, Some(parts))
+                        (total, Some(parts), clt_step)
                     }
                 }
             });
@@ -375,14 +404,20 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
             opt.zero_grad();
             loss.backward();
             opt.step(lr);
+            if let (Some(t), Some(st)) = (&teacher, &clt_step) {
+                if let Some(c) = &t.clt {
+                    c.update(st);
+                }
+            }
             state.global_step += 1;
             state.steps_into_epoch += 1;
             let m = batch.x.size()[0] as usize;
             sum += value;
-            if let Some((a, b, c)) = parts {
+            if let Some((a, b, c, d)) = parts {
                 sum_task += a;
                 sum_kd += b;
                 sum_feat += c;
+                sum_clt += d.unwrap_or(0.0);
             }
             n_steps += 1;
             n_rec += m;
@@ -443,6 +478,10 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                 train_task_loss: teacher.as_ref().map(|_| sum_task / n),
                 train_kd_loss: teacher.as_ref().map(|_| sum_kd / n),
                 train_feature_loss: teacher.as_ref().map(|_| sum_feat / n),
+                train_clt_loss: teacher
+                    .as_ref()
+                    .and_then(|t| t.clt.as_ref())
+                    .map(|_| sum_clt / n),
                 val_macro_auc: auc,
                 best: improved,
                 seconds: secs,

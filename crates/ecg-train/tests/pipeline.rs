@@ -150,6 +150,7 @@ fn kd_with_alpha_and_beta_zero_equals_plain_training() {
         temperature: 2.0,
         beta: 0.0,
         feature: Default::default(),
+        clt: None,
     });
     train(&kcfg, &TrainOptions::default()).expect("kd");
     assert!(same_weights(
@@ -232,6 +233,7 @@ fn a_single_lead_student_distils_from_a_two_lead_teacher() {
         temperature: 2.0,
         beta: 1.0,
         feature: Default::default(),
+        clt: None,
     });
     let o = train(&kcfg, &TrainOptions::default()).expect("kd across lead sets");
     assert!(o.state.finished);
@@ -367,4 +369,65 @@ fn resume_refuses_a_different_config_and_names_the_keys() {
     same.data.workers = 1;
     let o = train(&same, &resumed).expect("resume");
     assert!(o.state.finished && o.state.global_step == 12);
+}
+
+#[test]
+fn mvkt_clt_trains_a_single_lead_student_and_resumes_exactly() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(120);
+    let teacher = dir.path().join("teacher");
+    train(&cfg(&pack, &teacher, 1, ""), &TrainOptions::default()).expect("teacher");
+    let mvkt = |out: &Path, extra: &str| {
+        let mut c = lead_cfg(&pack, out, 2, r#"["II"]"#);
+        if !extra.is_empty() {
+            c.train.stop_after_steps = extra.parse().ok();
+        }
+        c.distill = Some(ecg_train::config::DistillConfig {
+            teacher: Some(teacher.join("checkpoint-best.safetensors")),
+            alpha: 0.5,
+            temperature: 1.0,
+            beta: 0.0,
+            feature: Default::default(),
+            clt: Some(ecg_train::config::CltConfig {
+                weight: 0.4,
+                dim: 16,
+                negatives: 32,
+                ..Default::default()
+            }),
+        });
+        c
+    };
+    let a = dir.path().join("a");
+    let o = train(&mvkt(&a, ""), &TrainOptions::default()).expect("mvkt");
+    assert!(o.state.finished);
+    let lines = std::fs::read_to_string(a.join("metrics.jsonl")).expect("jsonl");
+    for line in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json");
+        let clt = v["train_clt_loss"].as_f64().expect("clt term");
+        assert!(clt.is_finite() && clt > 0.0, "{line}");
+    }
+    // The banks are saved with the adaptor, and a stop + resume ends bit for bit where the
+    // uninterrupted run ended (banks, Z and negatives included).
+    let banks = weights(&a.join("checkpoint-last.adaptor.safetensors"));
+    assert!(
+        banks.contains_key("clt_bank_student") && banks.contains_key("clt_z"),
+        "{:?}",
+        banks.keys()
+    );
+    let b = dir.path().join("b");
+    let o = train(&mvkt(&b, "9"), &TrainOptions::default()).expect("b1");
+    assert!(o.interrupted);
+    let resumed = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    train(&mvkt(&b, ""), &resumed).expect("b2");
+    assert!(same_weights(
+        &a.join("checkpoint-last.safetensors"),
+        &b.join("checkpoint-last.safetensors")
+    ));
+    assert!(same_weights(
+        &a.join("checkpoint-last.adaptor.safetensors"),
+        &b.join("checkpoint-last.adaptor.safetensors")
+    ));
 }

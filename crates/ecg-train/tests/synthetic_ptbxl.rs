@@ -141,6 +141,7 @@ fn teacher_kd_calibration_on_synthetic_ptbxl() {
         temperature: 2.0,
         beta: 1.0,
         feature: Default::default(),
+        clt: None,
     });
     let so = train(&scfg, &progress).expect("student");
     eprintln!(

@@ -38,8 +38,8 @@ pub const MODELS: &[(&str, &str)] = &[
     ("student_kd", "Student, KD (seed 000)"),
     ("student_lead1", "Single-lead student (lead I), no KD"),
     (
-        "student_lead1_kd",
-        "Single-lead student (lead I), KD from the 12-lead teacher (seed 002)",
+        "student_lead1_mvkt",
+        "Single-lead student (lead I), MVKT from the 12-lead teacher (seed 002)",
     ),
     ("xresnet1d101", "xresnet1d101 (benchmark)"),
     ("resnet1d_wang", "resnet1d_wang (benchmark)"),
