@@ -17,20 +17,27 @@ pub const RULES: &[(&str, &[&str])] = &[
     ("xtask", &["tch", "torch-sys", "polars"]),
 ];
 
-pub fn check(root: &Path) -> Result<()> {
+/// Stdout of `cargo ARGS` run in `root`; an error with cargo's stderr when it fails.
+fn cargo_stdout(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1"])
+        .args(args)
         .current_dir(root)
         .output()
-        .context("running cargo metadata")?;
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
     if !out.status.success() {
         bail!(
-            "cargo metadata failed: {}",
+            "cargo {} failed: {}",
+            args.join(" "),
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let meta: Value = serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
+    Ok(out.stdout)
+}
+
+pub fn check(root: &Path) -> Result<()> {
+    let out = cargo_stdout(root, &["metadata", "--format-version", "1"])?;
+    let meta: Value = serde_json::from_slice(&out).context("parsing cargo metadata")?;
     let violations = violations(&meta)?;
     if !violations.is_empty() {
         bail!(
@@ -47,21 +54,11 @@ pub fn check(root: &Path) -> Result<()> {
 
 /// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → features.
 fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .arg("tree")
-        .args(args)
-        .args(["-f", "{p} {f}", "--prefix", "none"])
-        .current_dir(root)
-        .output()
-        .context("running cargo tree")?;
-    if !out.status.success() {
-        bail!(
-            "cargo tree failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(parse_tree_features(&String::from_utf8_lossy(&out.stdout)))
+    let mut all = vec!["tree"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-f", "{p} {f}", "--prefix", "none"]);
+    let out = cargo_stdout(root, &all)?;
+    Ok(parse_tree_features(&String::from_utf8_lossy(&out)))
 }
 
 /// Parses `cargo tree -f "{p} {f}" --prefix none` output.

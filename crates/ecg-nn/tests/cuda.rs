@@ -5,20 +5,10 @@
 //! They always compile. They run with the `cuda-tests` feature
 //! (`cargo test --workspace --features ecg-nn/cuda-tests --test cuda`) or `ECG_CUDA_TESTS=1`,
 //! and then fail when libtorch sees no CUDA device. Without either they print a loud skip.
-use ecg_nn::{build, checkpoint, ModelSpec};
+use ecg_nn::{build, checkpoint, ModelSpec, PRESETS};
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 const K: i64 = 5;
-const PRESETS: &[&str] = &[
-    "teacher",
-    "student",
-    "student-tiny",
-    "se_resnet1d",
-    "xresnet1d101",
-    "resnet1d_wang",
-    "inception1d",
-    "fcn_wang",
-];
 
 fn cooc() -> Vec<f32> {
     (0..K * K)
@@ -59,7 +49,7 @@ fn every_preset_forward_on_cuda_matches_cpu() {
     let Some(cuda) = gpu("every_preset_forward_on_cuda_matches_cpu") else {
         return;
     };
-    for &preset in PRESETS {
+    for preset in PRESETS {
         for (leads, len) in [((0..12).collect::<Vec<usize>>(), 250), (vec![0], 1000)] {
             tch::manual_seed(3);
             let spec = ModelSpec::preset(preset, K, leads.clone(), len).expect("preset");
