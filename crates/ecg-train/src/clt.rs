@@ -195,8 +195,6 @@ impl Clt {
     /// teacher features, `rows` the records' training-split indices; `step` seeds the
     /// negatives.
     pub fn step(&self, hs: &Tensor, ht: &Tensor, rows: &[usize], step: usize) -> CltStep {
-        let device = hs.device();
-        let b = rows.len() as i64;
         let n = self.cfg.negatives;
         let mut rng =
             ChaCha8Rng::seed_from_u64(crate::data::mix_seed(self.seed, &[4, step as u64]));
@@ -209,7 +207,22 @@ impl Clt {
                     .map(|j| j as i64),
             );
         }
-        let idx = Tensor::from_slice(&idx).to_device(device); // [B * (1 + n)]
+        self.step_with_indices(hs, ht, rows, &idx)
+    }
+
+    /// [`Clt::step`] with given contrast indices `idx` `[B * (1 + negatives)]`, row-major,
+    /// each row the anchor's own index followed by its negatives (CRD's `idx`).
+    pub fn step_with_indices(
+        &self,
+        hs: &Tensor,
+        ht: &Tensor,
+        rows: &[usize],
+        idx: &[i64],
+    ) -> CltStep {
+        let device = hs.device();
+        let b = rows.len() as i64;
+        let n = self.cfg.negatives;
+        let idx = Tensor::from_slice(idx).to_device(device); // [B * (1 + n)]
         let emb_s = l2_normalize(&nn::Module::forward(&self.map_s, hs)); // [B, dim]
         let emb_t = l2_normalize(&nn::Module::forward(&self.map_t, ht)); // [B, dim]
         let dim = self.cfg.dim as i64;
