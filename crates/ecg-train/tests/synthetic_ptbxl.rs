@@ -166,4 +166,13 @@ fn teacher_kd_calibration_on_synthetic_ptbxl() {
         );
     }
     assert!(auc >= 0.90, "teacher fold-10 macro-AUC {auc} < 0.90");
+    let kd_auc = ss.report.macro_auc.expect("KD student AUC");
+    assert!(
+        kd_auc >= 0.85,
+        "KD student fold-10 macro-AUC {kd_auc} < 0.85"
+    );
+    assert!(
+        s.calibrated.is_some() && ss.calibrated.is_some(),
+        "calibration ran"
+    );
 }
