@@ -236,8 +236,14 @@ impl Clt {
             .view([b, n as i64 + 1, dim]);
         let tau = self.cfg.temperature;
         // Student anchor against the teacher bank, teacher anchor against the student bank.
-        let out_s = (from_t.bmm(&emb_s.unsqueeze(2)).squeeze_dim(2) / tau).exp(); // [B, 1+n]
-        let out_t = (from_s.bmm(&emb_t.unsqueeze(2)).squeeze_dim(2) / tau).exp();
+        // In fp32 even under CUDA autocast: exp(1 / 0.07) ≈ 1.6e6 overflows fp16.
+        let sim = |bank: &Tensor, emb: &Tensor| {
+            bank.bmm(&emb.unsqueeze(2))
+                .squeeze_dim(2)
+                .to_kind(Kind::Float)
+        };
+        let out_s = (sim(&from_t, &emb_s) / tau).exp(); // [B, 1+n]
+        let out_t = (sim(&from_s, &emb_t) / tau).exp();
         let n_data = self.masks.len();
         tch::no_grad(|| {
             if self.z.double_value(&[0]) == 0.0 {
