@@ -49,3 +49,29 @@ pub fn link_libtorch() {
     println!("cargo:rustc-link-arg=-Wl,--as-needed");
     println!("cargo:rustc-env=ECG_LIBTORCH_LIB={}", dir.display());
 }
+
+/// Compiles a C++ file against libtorch's headers (from `LIBTORCH`, the same libtorch that is
+/// linked) into a static library `name` linked into the package. The flags follow
+/// torch-sys's own build of its C shim: C++17 and the wheel's C++11 ABI.
+pub fn compile_cpp(src: &str, name: &str) {
+    println!("cargo:rerun-if-changed={src}");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
+    let root = match std::env::var("LIBTORCH") {
+        Ok(r) => PathBuf::from(r),
+        Err(_) => {
+            panic!("LIBTORCH is not set: run `cargo xtask setup` and build from the workspace")
+        }
+    };
+    let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_owned());
+    cc::Build::new()
+        .cpp(true)
+        .file(src)
+        .include(root.join("include"))
+        .include(root.join("include/torch/csrc/api/include"))
+        .flag("-std=c++17")
+        .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
+        .flag("-DGLOG_USE_GLOG_EXPORT")
+        .flag_if_supported("-Wno-unused-parameter")
+        .warnings(false)
+        .compile(name);
+}

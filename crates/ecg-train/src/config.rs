@@ -189,11 +189,14 @@ pub struct RunConfig {
     /// Stop when validation macro-AUC has not improved for this many epochs.
     #[serde(default)]
     pub patience: Option<usize>,
-    /// fp16 mixed precision through libtorch's CUDA autocast (CUDA only; on CPU it is
-    /// ignored with a warning). tch 0.24 exposes no autocast dtype setter, so bf16 autocast
-    /// is not available; the loss is computed in fp32.
+    /// Mixed precision through libtorch's autocast on the training device (CUDA or CPU):
+    /// eligible ops (convolutions, matmuls) run in `autocast_dtype`; weights, optimizer
+    /// state and the loss stay fp32. Evaluation runs in fp32.
     #[serde(default)]
     pub autocast: bool,
+    /// `bf16` (default) or `fp16`.
+    #[serde(default)]
+    pub autocast_dtype: crate::precision::AutocastDtype,
     /// Stop (as if interrupted) after this many optimizer steps in total, after writing
     /// the last checkpoint; `--resume` continues. For tests and time-boxed jobs.
     #[serde(default)]

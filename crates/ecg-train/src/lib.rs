@@ -41,6 +41,7 @@ pub mod eval;
 pub mod labels;
 pub mod loss;
 pub mod optim;
+pub mod precision;
 pub mod predict;
 pub mod schedule;
 pub mod score;

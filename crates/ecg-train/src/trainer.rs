@@ -318,10 +318,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
         val_aucs: Vec::new(),
         interrupted: false,
     };
-    let autocast = cfg.train.autocast && device.is_cuda();
-    if cfg.train.autocast && !autocast {
-        tracing::warn!("train.autocast is CUDA-only; training on {device:?} in fp32");
-    }
+    let autocast = cfg.train.autocast.then_some(cfg.train.autocast_dtype);
 
     while !state.finished && state.epochs_done < cfg.train.epochs {
         let epoch = state.epochs_done;
@@ -356,7 +353,7 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
             // Dropout etc. draw from torch's global generator: reseed per step so a resumed
             // run draws exactly what the uninterrupted one drew.
             tch::manual_seed(mix_seed(cfg.train.seed, &[3, state.global_step as u64]) as i64);
-            let (loss, parts, clt_step) = tch::autocast(autocast, || {
+            let step = || {
                 let out = net.forward_t(&batch.x, true);
                 let logits = out.logits.to_kind(Kind::Float);
                 let task = cfg.loss.compute(&logits, &batch.y);
@@ -391,7 +388,11 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
                         (total, Some(parts), clt_step)
                     }
                 }
-            });
+            };
+            let (loss, parts, clt_step) = match autocast {
+                Some(dtype) => crate::precision::autocast(device, dtype, step)?,
+                None => step(),
+            };
             let value = loss.double_value(&[]);
             if !value.is_finite() {
                 return Err(TrainError::NonFinite {

@@ -431,3 +431,42 @@ fn mvkt_clt_trains_a_single_lead_student_and_resumes_exactly() {
         &b.join("checkpoint-last.adaptor.safetensors")
     ));
 }
+
+#[test]
+fn bf16_autocast_trains_on_cpu_and_keeps_fp32_weights() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, pack) = setup(300);
+    let out = dir.path().join("bf16");
+    let mut c = cfg(&pack, &out, 3, "autocast = true");
+    assert_eq!(
+        c.train.autocast_dtype,
+        ecg_train::precision::AutocastDtype::Bf16,
+        "bf16 is the default"
+    );
+    c.train.autocast = true;
+    let o = train(&c, &TrainOptions::default()).expect("bf16 training");
+    let l = &o.epoch_losses;
+    assert!(l.iter().all(|v| v.is_finite()) && l[2] < l[0], "{l:?}");
+    assert!(o.state.best_val_auc.expect("auc") > 0.6, "{:?}", o.val_aucs);
+    // Not the fp32 run: autocast changed the arithmetic.
+    let fp32 = dir.path().join("fp32");
+    train(&cfg(&pack, &fp32, 3, ""), &TrainOptions::default()).expect("fp32");
+    assert!(!same_weights(
+        &out.join("checkpoint-last.safetensors"),
+        &fp32.join("checkpoint-last.safetensors")
+    ));
+    for (name, t) in weights(&out.join("checkpoint-best.safetensors")) {
+        assert!(
+            matches!(t.kind(), tch::Kind::Float | tch::Kind::Int64),
+            "{name} saved as {:?}",
+            t.kind()
+        );
+    }
+    // The autocast state does not leak out of training.
+    assert_eq!(
+        ecg_train::precision::state(tch::Device::Cpu)
+            .expect("state")
+            .0,
+        false
+    );
+}
