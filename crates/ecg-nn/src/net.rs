@@ -84,6 +84,7 @@ pub(crate) fn build_inner(
             Box::new(models::inception1d::Inception1d::new(p, spec, cfg))
         }
         ArchConfig::FcnWang(cfg) => Box::new(models::fcn_wang::FcnWang::new(p, spec, cfg)),
+        ArchConfig::PerLead(cfg) => Box::new(models::per_lead::PerLeadNet::new(p, spec, cfg)),
     };
     Ok(net)
 }

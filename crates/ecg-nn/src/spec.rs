@@ -50,6 +50,9 @@ pub enum ArchConfig {
     Inception1d(Inception1dConfig),
     /// PTB-XL benchmark fcn_wang.
     FcnWang(FcnWangConfig),
+    /// One single-lead SE-ResNet-1D encoder per lead, concatenated, linear head (LCD's
+    /// downstream network, seed 003).
+    PerLead(crate::models::per_lead::PerLeadConfig),
 }
 
 /// Everything needed to rebuild a network (serialised as the JSON sidecar of a checkpoint).
@@ -87,6 +90,27 @@ pub fn teacher_config(variant: Variant) -> LabelCorrConfig {
 }
 
 impl ModelSpec {
+    /// LCD's downstream network (seed 003): one `encoder` per lead in `leads`, features
+    /// concatenated, a linear head; `frozen` for a linear probe.
+    pub fn per_lead(
+        encoder: crate::models::se_resnet1d::SeResNet1dConfig,
+        frozen: bool,
+        num_classes: i64,
+        leads: Vec<usize>,
+        input_len: i64,
+    ) -> Result<ModelSpec, NnError> {
+        let spec = ModelSpec {
+            preset: "per_lead".into(),
+            num_classes,
+            leads,
+            input_len,
+            arch: ArchConfig::PerLead(crate::models::per_lead::PerLeadConfig { encoder, frozen }),
+            label_names: Vec::new(),
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
     /// A named preset (see [`PRESETS`]); errors for an unknown name, an invalid lead subset,
     /// or a length the pooling cannot take.
     pub fn preset(
@@ -223,6 +247,7 @@ impl ModelSpec {
             ArchConfig::ResNet1dWang(c) => c.validate(&self.preset)?,
             ArchConfig::Inception1d(c) => c.validate(&self.preset)?,
             ArchConfig::FcnWang(c) => c.validate(&self.preset)?,
+            ArchConfig::PerLead(c) => c.validate(&self.preset)?,
         }
         self.summary().map(|_| ())
     }
@@ -264,6 +289,7 @@ impl ModelSpec {
             ArchConfig::ResNet1dWang(cfg) => cfg.trace(&mut t, c, len, k)?,
             ArchConfig::Inception1d(cfg) => cfg.trace(&mut t, c, len, k)?,
             ArchConfig::FcnWang(cfg) => cfg.trace(&mut t, c, len, k)?,
+            ArchConfig::PerLead(cfg) => cfg.trace(&mut t, c, len, k)?,
         }
         Ok(t.rows)
     }

@@ -398,3 +398,46 @@ fn parameter_names_are_stable() {
         assert!(names.contains_key(n), "missing {n}");
     }
 }
+
+#[test]
+fn per_lead_network_counts_shapes_and_freezing() {
+    use ecg_nn::ArchConfig;
+    let enc = match ModelSpec::preset("se_resnet1d", 1, vec![0], 250)
+        .unwrap()
+        .arch
+    {
+        ArchConfig::SeResNet1d(c) => c,
+        other => panic!("{other:?}"),
+    };
+    for frozen in [false, true] {
+        let spec = ModelSpec::per_lead(enc.clone(), frozen, 5, vec![0, 1, 6], 250).unwrap();
+        let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+        let net = ecg_nn::build(&vs.root(), &spec, None).unwrap();
+        let (params, _) = spec.params_and_flops().unwrap();
+        let counted: i64 = vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
+        assert_eq!(params, counted, "analytic vs VarStore");
+        // Three single-lead encoders plus the head [3 · C, 5].
+        let one = ModelSpec::preset("se_resnet1d", 1, vec![0], 250)
+            .unwrap()
+            .params_and_flops()
+            .unwrap()
+            .0;
+        assert_eq!(params, 3 * one + 3 * 32 * 5 + 5);
+        let xs = tch::Tensor::randn([4, 3, 250], (tch::Kind::Float, tch::Device::Cpu));
+        let out = net.forward_t(&xs, true);
+        assert_eq!(out.logits.size(), vec![4, 5]);
+        assert_eq!(out.head_input.size(), vec![4, 96]);
+        out.logits.sum(tch::Kind::Float).backward();
+        let vars = vs.variables();
+        let enc_grad = vars["lead1.stem.conv.weight"].grad().defined();
+        assert_eq!(
+            enc_grad, !frozen,
+            "encoder gradients when frozen = {frozen}"
+        );
+        assert!(vars["head.weight"].grad().defined());
+    }
+}

@@ -4,6 +4,7 @@
 pub mod fcn_wang;
 pub mod inception1d;
 pub mod label_corr;
+pub mod per_lead;
 pub mod resnet1d_wang;
 pub mod se_resnet1d;
 pub mod xresnet1d;

@@ -193,7 +193,7 @@ impl SeResNet1dConfig {
         out
     }
 
-    fn out_channels(&self) -> i64 {
+    pub(crate) fn out_channels(&self) -> i64 {
         self.stages
             .last()
             .map_or(self.stem_channels, |s| s.channels)
