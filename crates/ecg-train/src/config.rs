@@ -25,6 +25,73 @@ pub struct TrainConfig {
     /// Present for `ecg distill`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distill: Option<DistillConfig>,
+    /// Present for `ecg pretrain` (LCD self-supervised pretraining, seed 003).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lcd: Option<LcdConfig>,
+}
+
+/// LCD pretraining (seed 003, METHODS §5): per step two different leads a ≠ b and three
+/// independently augmented views (random resized crop, time-out) of each record; online
+/// single-lead encoder + projector + predictor, EMA target; loss
+/// `mean(2 − 2cos(q1, z3)) + mean(2 − 2cos(q2, z3)) + γ·D`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LcdConfig {
+    /// Hidden width of the projector and predictor MLPs.
+    #[serde(default = "d_lcd_hidden")]
+    pub hidden: usize,
+    /// Projection size.
+    #[serde(default = "d_lcd_dim")]
+    pub dim: usize,
+    /// EMA momentum of the target encoder.
+    #[serde(default = "d_lcd_m")]
+    pub momentum: f64,
+    /// γ, the weight of the decorrelation term D.
+    #[serde(default = "d_lcd_gamma")]
+    pub gamma: f64,
+    /// Weight of the off-diagonal entries inside D.
+    #[serde(default = "d_lcd_off")]
+    pub off_diagonal: f64,
+    /// Random resized crop keeps a uniform fraction in [crop_min, 1].
+    #[serde(default = "d_lcd_crop")]
+    pub crop_min: f64,
+    /// Time-out zeroes a uniform 0..time_out fraction of the length.
+    #[serde(default = "d_lcd_timeout")]
+    pub time_out: f64,
+}
+impl Default for LcdConfig {
+    fn default() -> Self {
+        LcdConfig {
+            hidden: d_lcd_hidden(),
+            dim: d_lcd_dim(),
+            momentum: d_lcd_m(),
+            gamma: d_lcd_gamma(),
+            off_diagonal: d_lcd_off(),
+            crop_min: d_lcd_crop(),
+            time_out: d_lcd_timeout(),
+        }
+    }
+}
+fn d_lcd_hidden() -> usize {
+    256
+}
+fn d_lcd_dim() -> usize {
+    128
+}
+fn d_lcd_m() -> f64 {
+    0.996
+}
+fn d_lcd_gamma() -> f64 {
+    0.005
+}
+fn d_lcd_off() -> f64 {
+    0.0051
+}
+fn d_lcd_crop() -> f64 {
+    0.5
+}
+fn d_lcd_timeout() -> f64 {
+    0.5
 }
 
 /// Which records, labels, leads and windows.
@@ -56,6 +123,10 @@ pub struct DataConfig {
     /// quick experiments and tests.
     #[serde(default)]
     pub max_records: Option<usize>,
+    /// Train on this fraction of the training split (a seeded subset, at least 2 records):
+    /// LCD's 1 % / 10 % / 100 % label-efficiency runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_fraction: Option<f64>,
     /// Threads preparing batches.
     #[serde(default = "d_workers")]
     pub workers: usize,
@@ -137,8 +208,15 @@ pub enum StandardizeMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
-    /// An `ecg_nn::ModelSpec::preset` name.
+    /// An `ecg_nn::ModelSpec::preset` name, or `per_lead` with `encoder`.
     pub preset: String,
+    /// `per_lead` only: an LCD-pretrained single-lead encoder (`ecg pretrain` output,
+    /// `encoder.safetensors`); one copy per input lead, features concatenated, linear head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<PathBuf>,
+    /// `per_lead` only: keep the encoders fixed (linear probe) instead of fine-tuning them.
+    #[serde(default)]
+    pub freeze_encoder: bool,
 }
 
 /// Device choice.
@@ -359,6 +437,9 @@ impl TrainConfig {
         };
         fix(&mut self.data.pack);
         fix(&mut self.train.output_dir);
+        if let Some(e) = self.model.encoder.as_mut() {
+            fix(e);
+        }
         if let Some(t) = self.distill.as_mut().and_then(|d| d.teacher.as_mut()) {
             fix(t);
         }
@@ -421,6 +502,43 @@ impl TrainConfig {
                 if !(0.0..1.0).contains(&c.momentum) {
                     return bad("distill.clt.momentum", "must be in [0, 1)");
                 }
+            }
+        }
+        if let Some(f) = self.data.train_fraction {
+            if !(f > 0.0 && f <= 1.0) {
+                return bad("data.train_fraction", "must be in (0, 1]");
+            }
+        }
+        match (self.model.preset.as_str(), &self.model.encoder) {
+            ("per_lead", None) => {
+                return bad(
+                    "model.encoder",
+                    "preset `per_lead` needs an encoder checkpoint",
+                )
+            }
+            (p, Some(_)) if p != "per_lead" => {
+                return bad(
+                    "model.encoder",
+                    "only the `per_lead` preset takes an encoder",
+                )
+            }
+            _ => {}
+        }
+        if let Some(l) = &self.lcd {
+            if self.distill.is_some() {
+                return bad("lcd", "a config is either [lcd] pretraining or [distill]");
+            }
+            if l.hidden == 0 || l.dim == 0 {
+                return bad("lcd", "hidden and dim must be at least 1");
+            }
+            if !(0.0..1.0).contains(&l.momentum) {
+                return bad("lcd.momentum", "must be in [0, 1)");
+            }
+            if !(l.gamma >= 0.0 && l.off_diagonal >= 0.0) {
+                return bad("lcd.gamma", "gamma and off_diagonal must be non-negative");
+            }
+            if !(l.crop_min > 0.0 && l.crop_min <= 1.0) || !(0.0..=1.0).contains(&l.time_out) {
+                return bad("lcd", "crop_min in (0, 1], time_out in [0, 1]");
             }
         }
         let a = &self.augment;

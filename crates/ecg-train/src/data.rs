@@ -105,6 +105,22 @@ fn split_of(
     }
 }
 
+/// A seeded subset of `fraction` of a split's records (at least 2), in the split's order.
+pub fn subset(split: &Split, fraction: f64, seed: u64) -> Split {
+    let n = split.len();
+    let keep = ((fraction * n as f64).ceil() as usize).clamp(2.min(n), n);
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.shuffle(&mut ChaCha8Rng::seed_from_u64(mix_seed(seed, &[5])));
+    idx.truncate(keep);
+    idx.sort_unstable();
+    Split {
+        name: split.name.clone(),
+        pack_rows: idx.iter().map(|&i| split.pack_rows[i]).collect(),
+        ids: idx.iter().map(|&i| split.ids[i].clone()).collect(),
+        y: split.y.select(ndarray::Axis(0), &idx),
+    }
+}
+
 impl Prepared {
     /// Opens the pack of `cfg`, builds the task and splits and fits the standardiser on
     /// the training split.
@@ -115,7 +131,10 @@ impl Prepared {
         let meta = pack.meta().clone();
         let lead_names: Vec<String> = d.leads.clone().unwrap_or_else(|| meta.leads.clone());
         let (lead_rows, standard_leads) = resolve_leads(&lead_names, &meta.leads, &cfg.data.pack)?;
-        let train = split_of("train", &task, &d.train_folds, d.max_records);
+        let mut train = split_of("train", &task, &d.train_folds, d.max_records);
+        if let Some(f) = d.train_fraction {
+            train = subset(&train, f, cfg.train.seed);
+        }
         let val = split_of("val", &task, &d.val_folds, d.max_records);
         let test = split_of("test", &task, &d.test_folds, d.max_records);
         for s in [&train, &val] {

@@ -39,6 +39,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod labels;
+pub mod lcd;
 pub mod loss;
 pub mod optim;
 pub mod precision;

@@ -248,8 +248,14 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
         }
     };
     let data = Arc::new(prepared);
-    let spec = model_spec(&data, &cfg.model.preset)?;
+    let spec = match &cfg.model.encoder {
+        Some(enc) => crate::lcd::per_lead_spec(&data, enc, cfg.model.freeze_encoder)?,
+        None => model_spec(&data, &cfg.model.preset)?,
+    };
     let (mut vs, net) = build_model(&data, &spec, device)?;
+    if let Some(enc) = &cfg.model.encoder {
+        crate::lcd::load_encoder_copies(&vs, enc, data.n_leads(), cfg.model.freeze_encoder)?;
+    }
     let mut teacher = match teacher_path {
         None => None,
         Some((path, d)) => Some(load_teacher(
