@@ -24,7 +24,8 @@ options:
                       PTB-XL 1.0.3 into data/ptb-xl (checksums verified, resumable).
   --profile P         quick (superdiagnostic + subdiagnostic; teacher, students, KD,
                       calibration; 10 epochs) or full (all six tasks, the benchmark
-                      baselines, the configs' epochs). Default: quick.
+                      baselines, LCD pretraining + probe/fine-tuning, the configs'
+                      epochs). Default: quick.
   --out DIR           run folder. Default: runs/ptbxl-<profile> (demo: runs/demo).
   --device D          cpu or cuda (default: cpu; cuda fails clearly without a GPU).
   --tasks T1,T2       only these label tasks.
@@ -174,6 +175,9 @@ struct ModelPlan {
     distill: bool,
     leads: Option<&'static [&'static str]>,
     calibrate: bool,
+    /// LCD downstream (seed 003): the fraction of training labels; the encoder comes from
+    /// the run's `lcd/pretrain` stage.
+    lcd_fraction: Option<f64>,
 }
 
 fn models(profile: &Profile) -> Vec<ModelPlan> {
@@ -184,6 +188,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: false,
             leads: None,
             calibrate: true,
+            lcd_fraction: None,
         },
         ModelPlan {
             dir: "student",
@@ -191,6 +196,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: false,
             leads: None,
             calibrate: false,
+            lcd_fraction: None,
         },
         ModelPlan {
             dir: "student_kd",
@@ -198,6 +204,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: true,
             leads: None,
             calibrate: true,
+            lcd_fraction: None,
         },
         ModelPlan {
             dir: "student_lead1",
@@ -205,6 +212,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: false,
             leads: Some(&["I"]),
             calibrate: false,
+            lcd_fraction: None,
         },
         // Seed 002 (MVKT: BCE + MKD + CLT): the 12-lead teacher reads every lead of each
         // crop while the student reads lead I of the same crop.
@@ -214,6 +222,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             distill: true,
             leads: Some(&["I"]),
             calibrate: true,
+            lcd_fraction: None,
         },
     ];
     if *profile == Profile::Full {
@@ -230,6 +239,24 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
                 distill: false,
                 leads: None,
                 calibrate: false,
+                lcd_fraction: None,
+            });
+        }
+        // Seed 003: the LCD-pretrained encoder, per lead, as a linear probe with every
+        // label, and fine-tuned with 100 %, 10 % and 1 % of the training labels.
+        for (dir, template, fraction) in [
+            ("lcd_probe", "lcd-probe.toml", 1.0),
+            ("lcd_finetune", "lcd-finetune.toml", 1.0),
+            ("lcd_finetune_10pct", "lcd-finetune.toml", 0.1),
+            ("lcd_finetune_1pct", "lcd-finetune.toml", 0.01),
+        ] {
+            m.push(ModelPlan {
+                dir,
+                template,
+                distill: false,
+                leads: None,
+                calibrate: false,
+                lcd_fraction: Some(fraction),
             });
         }
     }
@@ -328,12 +355,57 @@ fn write_config(
             toml::Value::String(teacher.display().to_string()),
         )?;
     }
+    if let Some(f) = m.lcd_fraction {
+        set_key(
+            &mut doc,
+            "model.encoder",
+            toml::Value::String(lcd_encoder(run).display().to_string()),
+        )?;
+        set_key(&mut doc, "data.train_fraction", toml::Value::Float(f))?;
+    }
     let path = run.join("configs").join(format!("{task}-{}.toml", m.dir));
     let header = format!(
         "# Written by `cargo xtask reproduce` from configs/ptbxl/{} (task {task}).\n",
         m.template
     );
     write_atomic(&path, (header + &toml::to_string_pretty(&doc)?).as_bytes())?;
+    Ok(path)
+}
+
+/// Where the run's LCD encoder is written (full profile).
+fn lcd_encoder(run: &Path) -> PathBuf {
+    run.join("lcd").join("pretrain").join("encoder.safetensors")
+}
+
+/// The run's LCD pretraining config: configs/ptbxl/lcd-pretrain.toml with the run's keys.
+fn write_lcd_config(root: &Path, run: &Path, pack: &Path, opts: &Options) -> Result<PathBuf> {
+    let template = root.join("configs/ptbxl/lcd-pretrain.toml");
+    let text = std::fs::read_to_string(&template)
+        .with_context(|| format!("reading {}", template.display()))?;
+    let mut doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", template.display()))?;
+    let s = |v: String| toml::Value::String(v);
+    set_key(&mut doc, "data.pack", s(pack.display().to_string()))?;
+    if let Some(e) = opts.epochs {
+        set_key(&mut doc, "train.epochs", toml::Value::Integer(e as i64))?;
+    }
+    set_key(
+        &mut doc,
+        "train.seed",
+        toml::Value::Integer(opts.seed as i64),
+    )?;
+    set_key(&mut doc, "train.device", s(opts.device.clone()))?;
+    let out = lcd_encoder(run)
+        .parent()
+        .map(Path::to_path_buf)
+        .context("LCD folder")?;
+    set_key(&mut doc, "train.output_dir", s(out.display().to_string()))?;
+    let path = run.join("configs").join("lcd-pretrain.toml");
+    let header = "# Written by `cargo xtask reproduce` from configs/ptbxl/lcd-pretrain.toml.\n";
+    write_atomic(
+        &path,
+        (header.to_string() + &toml::to_string_pretty(&doc)?).as_bytes(),
+    )?;
     Ok(path)
 }
 
@@ -504,6 +576,25 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     )?;
 
     let device = opts.device.as_str();
+    // Full profile: LCD pretraining of the single-lead encoder (seed 003), once per run.
+    if opts.profile == Profile::Full {
+        let cfg = write_lcd_config(root, &run, &pack, opts)?;
+        let st = Stage::new("lcd/pretrain", ecg)
+            .args(["pretrain", "--config"])
+            .arg_path(&cfg)
+            .content(&cfg)
+            .after("pack")
+            .output(&lcd_encoder(&run));
+        // Pretraining has no --resume: a stale or half-done attempt starts from scratch.
+        let dir = lcd_encoder(&run).parent().map(Path::to_path_buf);
+        if let Some(dir) = dir.filter(|d| d.exists()) {
+            if runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?) {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("clearing {}", dir.display()))?;
+            }
+        }
+        runner.run(&st)?;
+    }
     for task in &tasks {
         let labels_dir = run.join(task).join("labels");
         runner.run(
@@ -537,6 +628,9 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                     .arg_path(&cfg)
             };
             st = st.content(&cfg).after("pack").output(&ckpt);
+            if m.lcd_fraction.is_some() {
+                st = st.after("lcd/pretrain");
+            }
             // A stop in the middle of training leaves checkpoint-last: continue from it.
             // Otherwise a stage that must run again starts from an empty folder (what is
             // there is stale: another config, binary or upstream result).

@@ -425,6 +425,15 @@ impl TrainConfig {
                 format!("data.pack: no such file {}", cfg.data.pack.display()),
             ));
         }
+        if let Some(e) = cfg.model.encoder.as_ref().filter(|e| !e.is_file()) {
+            return Err(TrainError::config(
+                path,
+                format!(
+                    "model.encoder: no such file {} (run `ecg pretrain` first)",
+                    e.display()
+                ),
+            ));
+        }
         Ok(cfg)
     }
 

@@ -45,6 +45,19 @@ pub const MODELS: &[(&str, &str)] = &[
     ("resnet1d_wang", "resnet1d_wang (benchmark)"),
     ("inception1d", "inception1d (benchmark)"),
     ("fcn_wang", "fcn_wang (benchmark)"),
+    ("lcd_probe", "LCD encoder per lead, linear probe (seed 003)"),
+    (
+        "lcd_finetune",
+        "LCD encoder per lead, fine-tuned, 100 % labels (seed 003)",
+    ),
+    (
+        "lcd_finetune_10pct",
+        "LCD encoder per lead, fine-tuned, 10 % labels (seed 003)",
+    ),
+    (
+        "lcd_finetune_1pct",
+        "LCD encoder per lead, fine-tuned, 1 % labels (seed 003)",
+    ),
 ];
 
 /// λ as metrics_calibrated.json stores it (`{"shared": x}` or `{"per_label": [..]}`), for

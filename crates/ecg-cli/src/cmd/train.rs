@@ -1,4 +1,4 @@
-//! `ecg train`, `ecg distill`, `ecg eval`, `ecg predict`: thin over ecg-train.
+//! `ecg train`, `ecg distill`, `ecg pretrain`, `ecg eval`, `ecg predict`: thin over ecg-train.
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use ecg_train::config::DeviceChoice;
@@ -43,6 +43,16 @@ pub enum Cmd {
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
         /// Override train.output_dir.
+        #[arg(long)]
+        output_dir: Option<PathBuf>,
+    },
+    /// LCD self-supervised pretraining of a single-lead encoder (seed 003; the config needs
+    /// an [lcd] table): writes encoder.safetensors for a `per_lead` model's `encoder`.
+    Pretrain {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
     },
@@ -153,6 +163,12 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     config.display()
                 );
             }
+            if cfg.lcd.is_some() {
+                anyhow::bail!(
+                    "{}: has an [lcd] table; use `ecg pretrain --config ...`",
+                    config.display()
+                );
+            }
             let opts = TrainOptions {
                 resume,
                 teacher: None,
@@ -161,6 +177,20 @@ pub fn run(cmd: Cmd) -> Result<()> {
             let o = ecg_train::train(&cfg, &opts)
                 .with_context(|| format!("training with {}", config.display()))?;
             report_outcome(&o);
+        }
+        Cmd::Pretrain {
+            config,
+            device,
+            output_dir,
+        } => {
+            let cfg = load_config(&config, device, output_dir)?;
+            let o = ecg_train::lcd::pretrain(&cfg, true)
+                .with_context(|| format!("LCD pretraining with {}", config.display()))?;
+            eprintln!(
+                "LCD loss by epoch {:?}; encoder {}",
+                o.epoch_losses,
+                o.encoder.display()
+            );
         }
         Cmd::Distill {
             config,
