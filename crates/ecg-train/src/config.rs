@@ -546,7 +546,10 @@ impl TrainConfig {
             if !(l.gamma >= 0.0 && l.off_diagonal >= 0.0) {
                 return bad("lcd.gamma", "gamma and off_diagonal must be non-negative");
             }
-            if !(l.crop_min > 0.0 && l.crop_min <= 1.0) || !(0.0..=1.0).contains(&l.time_out) {
+            // Range checks written so that NaN fails them too.
+            if !((0.0..=1.0).contains(&l.crop_min) && l.crop_min > 0.0)
+                || !(0.0..=1.0).contains(&l.time_out)
+            {
                 return bad("lcd", "crop_min in (0, 1], time_out in [0, 1]");
             }
         }

@@ -287,25 +287,11 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
             decorrelation: sum_d / nf,
             seconds: started.elapsed().as_secs_f64(),
         };
-        append_jsonl(&metrics, &line)?;
+        crate::trainer::append_line(&metrics, &line)?;
         tracing::info!(epoch = epoch + 1, loss = sum / nf, "LCD epoch done");
         outcome.epoch_losses.push(sum / nf);
     }
     Ok(outcome)
-}
-
-fn append_jsonl(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
-    use std::io::Write;
-    let text = serde_json::to_string(line).map_err(|e| TrainError::Json {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| TrainError::io(path, e))?;
-    writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
 }
 
 /// The per-lead downstream spec around an LCD encoder checkpoint, for the given data.

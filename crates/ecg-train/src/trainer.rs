@@ -206,7 +206,8 @@ fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
     checkpoint::rename(&tmp, path)
 }
 
-fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
+/// Appends one JSON line to a `metrics.jsonl`.
+pub(crate) fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
     let text = serde_json::to_string(line).map_err(|e| TrainError::Json {
         path: path.to_path_buf(),
         source: e,
