@@ -579,20 +579,23 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     // Full profile: LCD pretraining of the single-lead encoder (seed 003), once per run.
     if opts.profile == Profile::Full {
         let cfg = write_lcd_config(root, &run, &pack, opts)?;
-        let st = Stage::new("lcd/pretrain", ecg)
+        let mut st = Stage::new("lcd/pretrain", ecg)
             .args(["pretrain", "--config"])
             .arg_path(&cfg)
             .content(&cfg)
             .after("pack")
             .output(&lcd_encoder(&run));
-        // Pretraining has no --resume: a stale or half-done attempt starts from scratch.
+        // Like a training stage: a killed attempt resumes; a stale one starts from scratch.
         let dir = lcd_encoder(&run).parent().map(Path::to_path_buf);
-        if let Some(dir) = dir.filter(|d| d.exists()) {
+        if resumable(&run, &runner, &st)? {
+            st = st.args(["--resume"]);
+        } else if let Some(dir) = dir.filter(|d| d.exists()) {
             if runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?) {
                 std::fs::remove_dir_all(&dir)
                     .with_context(|| format!("clearing {}", dir.display()))?;
             }
         }
+        mark_attempt(&run, &runner, &st)?;
         runner.run(&st)?;
     }
     for task in &tasks {

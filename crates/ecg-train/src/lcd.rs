@@ -14,8 +14,10 @@
 //! `metrics.jsonl`. Downstream, `model.preset = "per_lead"` with `model.encoder` builds one
 //! copy of the encoder per lead (`ecg_nn` per-lead network), fine-tuned or frozen
 //! (`model.freeze_encoder`, linear probe), optionally on `data.train_fraction` of the labels.
-//! Pretraining has no `--resume`: a stopped run keeps its last finished epoch's encoder.
-use crate::checkpoint::RunDir;
+//! A stopped run continues exactly with `--resume` (online and target networks, projector,
+//! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
+//! draw is a function of the seed, the epoch, the record and the step).
+use crate::checkpoint::{read_json, write_json, RunDir, RunState};
 use crate::config::{LcdConfig, TrainConfig};
 use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
 use crate::error::TrainError;
@@ -37,6 +39,36 @@ pub struct PretrainOutcome {
     /// The encoder checkpoint (`encoder.safetensors`).
     pub encoder: PathBuf,
     pub epoch_losses: Vec<f64>,
+    pub state: RunState,
+    /// Stopped by `train.stop_after_steps` (`--resume` continues).
+    pub interrupted: bool,
+}
+
+/// Everything a resumed pretraining needs, written after every epoch and at a stop; the
+/// state file goes last.
+#[allow(clippy::too_many_arguments)]
+fn save_last(
+    run: &RunDir,
+    spec: &ModelSpec,
+    enc: &nn::VarStore,
+    heads: &nn::VarStore,
+    target: &nn::VarStore,
+    opt: &AdamW,
+    state: &RunState,
+) -> Result<(), TrainError> {
+    ecg_nn::checkpoint::save(enc, spec, &run.last())?;
+    crate::trainer::save_vs(heads, &heads_path(run))?;
+    crate::trainer::save_vs(target, &target_path(run))?;
+    opt.save(&run.optimizer())?;
+    write_json(&run.state(), state)
+}
+
+fn heads_path(run: &RunDir) -> PathBuf {
+    run.root.join("checkpoint-last.heads.safetensors")
+}
+
+fn target_path(run: &RunDir) -> PathBuf {
+    run.root.join("checkpoint-last.target.safetensors")
 }
 
 #[derive(Debug, Serialize)]
@@ -149,8 +181,13 @@ fn pairs(
         .collect()
 }
 
-/// Runs LCD pretraining as `cfg` (with an `[lcd]` table) says.
-pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, TrainError> {
+/// Runs LCD pretraining as `cfg` (with an `[lcd]` table) says; `resume` continues the run
+/// in `train.output_dir`.
+pub fn pretrain(
+    cfg: &TrainConfig,
+    resume: bool,
+    progress: bool,
+) -> Result<PretrainOutcome, TrainError> {
     let lcd = cfg.lcd.ok_or_else(|| {
         TrainError::Other("ecg pretrain needs an [lcd] table in the config".into())
     })?;
@@ -171,12 +208,12 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
     };
     let (hidden, dim) = (lcd.hidden as i64, lcd.dim as i64);
 
-    let enc_vs = nn::VarStore::new(device);
+    let mut enc_vs = nn::VarStore::new(device);
     let encoder = ecg_nn::build(&enc_vs.root(), &spec, None)?;
-    let head_vs = nn::VarStore::new(device);
+    let mut head_vs = nn::VarStore::new(device);
     let projector = mlp(head_vs.root() / "projector", c, hidden, dim);
     let predictor = mlp(head_vs.root() / "predictor", dim, hidden, dim);
-    let tgt_vs = nn::VarStore::new(device);
+    let mut tgt_vs = nn::VarStore::new(device);
     let t_encoder = ecg_nn::build(&(tgt_vs.root() / "encoder"), &spec, None)?;
     let t_projector = mlp(tgt_vs.root() / "projector", c, hidden, dim);
     let pairs = pairs(&tgt_vs, &enc_vs, &head_vs)?;
@@ -184,28 +221,64 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
 
     let run = RunDir::new(&cfg.train.output_dir);
     let encoder_path = run.root.join("encoder.safetensors");
-    if encoder_path.exists() {
+    let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
+    let mut state = RunState {
+        epochs_done: 0,
+        steps_into_epoch: 0,
+        global_step: 0,
+        best_val_auc: None,
+        best_epoch: None,
+        epochs_since_best: 0,
+        finished: false,
+    };
+    if resume {
+        if !run.state().is_file() {
+            return Err(TrainError::Checkpoint {
+                path: run.state(),
+                msg: "--resume: no saved pretraining state in this folder".into(),
+            });
+        }
+        crate::trainer::check_resume_config(&run.config(), cfg)?;
+        state = read_json(&run.state())?;
+        let load = |vs: &mut nn::VarStore, path: &Path| {
+            vs.load(path)
+                .map_err(|e| TrainError::torch(path, "loading pretraining state", e))
+        };
+        load(&mut enc_vs, &run.last())?;
+        load(&mut head_vs, &heads_path(&run))?;
+        load(&mut tgt_vs, &target_path(&run))?;
+        opt.load(&run.optimizer())?;
+    } else if encoder_path.exists() || run.state().exists() {
         return Err(TrainError::Other(format!(
-            "{} already holds a pretrained encoder; choose another train.output_dir",
+            "{} already holds a pretraining run; pass --resume to continue it or choose \
+             another train.output_dir",
             run.root.display()
         )));
     }
     std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
     run.write_config(cfg)?;
     let metrics = run.root.join("metrics.jsonl");
-    let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
 
     let per_epoch = batches_per_epoch(data.train.len(), cfg.train.batch_size);
     let total = per_epoch * cfg.train.epochs;
-    let mut step = 0usize;
+    let mut step = state.global_step;
     let mut outcome = PretrainOutcome {
         run_dir: run.root.clone(),
         encoder: encoder_path.clone(),
         epoch_losses: Vec::new(),
+        state: state.clone(),
+        interrupted: false,
     };
-    for epoch in 0..cfg.train.epochs {
+    while !state.finished && state.epochs_done < cfg.train.epochs {
+        let epoch = state.epochs_done;
         let started = Instant::now();
-        let loader = TrainLoader::new(Arc::clone(&data), cfg, epoch, 0, Device::Cpu);
+        let loader = TrainLoader::new(
+            Arc::clone(&data),
+            cfg,
+            epoch,
+            state.steps_into_epoch,
+            Device::Cpu,
+        );
         let span = tracing::info_span!("pretrain", epoch = epoch + 1);
         if progress {
             use tracing_indicatif::span_ext::IndicatifSpanExt;
@@ -266,6 +339,8 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
             opt.step(lr);
             ema_update(&pairs, lcd.momentum);
             step += 1;
+            state.global_step = step;
+            state.steps_into_epoch += 1;
             sum += value;
             sum_sim += sim.double_value(&[]);
             sum_d += d.double_value(&[]);
@@ -273,6 +348,12 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
             if progress {
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
+            }
+            if cfg.train.stop_after_steps == Some(step) {
+                save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
+                outcome.state = state;
+                outcome.interrupted = true;
+                return Ok(outcome);
             }
         }
         drop(_enter);
@@ -290,7 +371,12 @@ pub fn pretrain(cfg: &TrainConfig, progress: bool) -> Result<PretrainOutcome, Tr
         crate::trainer::append_line(&metrics, &line)?;
         tracing::info!(epoch = epoch + 1, loss = sum / nf, "LCD epoch done");
         outcome.epoch_losses.push(sum / nf);
+        state.epochs_done += 1;
+        state.steps_into_epoch = 0;
+        state.finished = state.epochs_done == cfg.train.epochs;
+        save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
     }
+    outcome.state = state;
     Ok(outcome)
 }
 

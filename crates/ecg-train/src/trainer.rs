@@ -199,7 +199,7 @@ fn save_model(
     write_json(&RunDir::preprocessing_of(path), prep)
 }
 
-fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
+pub(crate) fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
     let tmp = checkpoint::tmp_path(path);
     vs.save(&tmp)
         .map_err(|e| TrainError::torch(path, "saving", e))?;
@@ -579,7 +579,7 @@ pub fn config_differences(a: &TrainConfig, b: &TrainConfig) -> Result<Vec<String
 
 /// `--resume` continues the run that is in the folder, not another one: the config must
 /// equal the saved one except for keys that do not change results.
-fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
+pub(crate) fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
     if !saved.is_file() {
         return Err(TrainError::Checkpoint {
             path: saved.to_path_buf(),

@@ -40,7 +40,7 @@ fn pretrain_then_probe_and_fine_tune_per_lead() {
         "preset = \"se_resnet1d\"",
         "\n[lcd]\nhidden = 32\ndim = 16\n",
     );
-    let o = ecg_train::lcd::pretrain(&pcfg, false).expect("pretrain");
+    let o = ecg_train::lcd::pretrain(&pcfg, false, false).expect("pretrain");
     assert_eq!(o.epoch_losses.len(), 3);
     assert!(
         o.epoch_losses.iter().all(|l| l.is_finite()),
@@ -62,7 +62,7 @@ fn pretrain_then_probe_and_fine_tune_per_lead() {
         3
     );
     // A second pretraining into the same folder is refused.
-    assert!(ecg_train::lcd::pretrain(&pcfg, false).is_err());
+    assert!(ecg_train::lcd::pretrain(&pcfg, false, false).is_err());
 
     let enc = weights(&o.encoder);
     let model = |freeze: bool| {
@@ -151,4 +151,51 @@ fn train_fraction_keeps_a_seeded_subset_and_bad_configs_are_named() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("data.train_fraction"), "{e}");
+}
+
+#[test]
+fn pretraining_stopped_and_resumed_ends_bit_for_bit_where_an_uninterrupted_run_ends() {
+    let _guard = TORCH.lock().unwrap_or_else(|e| e.into_inner());
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let pack = common::make_pack(dir.path(), 120, 11);
+    let cfg = |out: &Path, stop: Option<usize>| {
+        let mut c = config(
+            &pack,
+            out,
+            2,
+            "preset = \"se_resnet1d\"",
+            "\n[lcd]\nhidden = 16\ndim = 8\n",
+        );
+        c.train.stop_after_steps = stop;
+        c
+    };
+    let a = dir.path().join("a");
+    let oa = ecg_train::lcd::pretrain(&cfg(&a, None), false, false).expect("a");
+    assert!(
+        oa.state.finished && oa.state.global_step == 12,
+        "{:?}",
+        oa.state
+    );
+    // 6 steps per epoch: stop in the middle of the second epoch.
+    let b = dir.path().join("b");
+    let ob = ecg_train::lcd::pretrain(&cfg(&b, Some(9)), false, false).expect("b1");
+    assert!(ob.interrupted && ob.state.global_step == 9);
+    assert!(
+        ecg_train::lcd::pretrain(&cfg(&b, None), false, false).is_err(),
+        "refused without --resume"
+    );
+    let ob = ecg_train::lcd::pretrain(&cfg(&b, None), true, false).expect("b2");
+    assert!(ob.state.finished && ob.state.global_step == 12);
+    for f in [
+        "encoder.safetensors",
+        "checkpoint-last.target.safetensors",
+        "checkpoint-last.heads.safetensors",
+    ] {
+        let (wa, wb) = (weights(&a.join(f)), weights(&b.join(f)));
+        assert_eq!(wa.len(), wb.len(), "{f}");
+        for (k, t) in &wa {
+            assert!(wb[k].equal(t), "{f}: {k} differs after resume");
+        }
+    }
 }

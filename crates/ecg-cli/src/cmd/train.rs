@@ -51,6 +51,9 @@ pub enum Cmd {
     Pretrain {
         #[arg(long)]
         config: PathBuf,
+        /// Continue the pretraining in the config's output_dir where it stopped.
+        #[arg(long)]
+        resume: bool,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
         #[arg(long)]
@@ -180,11 +183,12 @@ pub fn run(cmd: Cmd) -> Result<()> {
         }
         Cmd::Pretrain {
             config,
+            resume,
             device,
             output_dir,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
-            let o = ecg_train::lcd::pretrain(&cfg, true)
+            let o = ecg_train::lcd::pretrain(&cfg, resume, true)
                 .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             eprintln!(
                 "LCD loss by epoch {:?}; encoder {}",
