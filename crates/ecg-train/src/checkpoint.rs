@@ -112,8 +112,9 @@ pub struct Preprocessing {
     pub pack_bandpass: Option<ecg_io::pack::Bandpass>,
 }
 
-/// Where a run stands, written beside `checkpoint-last` after every epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where a run stands, written beside `checkpoint-last` after every epoch. The default is a
+/// run that has not started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
     /// Epochs fully done (the next epoch to run is this value).
     pub epochs_done: usize,

@@ -17,7 +17,7 @@
 //! A stopped run continues exactly with `--resume` (online and target networks, projector,
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
-use crate::checkpoint::{read_json, write_json, RunDir, RunState};
+use crate::checkpoint::{write_json, RunDir, RunState};
 use crate::config::{LcdConfig, TrainConfig};
 use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
 use crate::error::TrainError;
@@ -222,24 +222,9 @@ pub fn pretrain(
     let run = RunDir::new(&cfg.train.output_dir);
     let encoder_path = run.root.join("encoder.safetensors");
     let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
-    let mut state = RunState {
-        epochs_done: 0,
-        steps_into_epoch: 0,
-        global_step: 0,
-        best_val_auc: None,
-        best_epoch: None,
-        epochs_since_best: 0,
-        finished: false,
-    };
+    let mut state = RunState::default();
     if resume {
-        if !run.state().is_file() {
-            return Err(TrainError::Checkpoint {
-                path: run.state(),
-                msg: "--resume: no saved pretraining state in this folder".into(),
-            });
-        }
-        crate::trainer::check_resume_config(&run.config(), cfg)?;
-        state = read_json(&run.state())?;
+        state = crate::trainer::resume_state(&run, cfg)?;
         let load = |vs: &mut nn::VarStore, path: &Path| {
             vs.load(path)
                 .map_err(|e| TrainError::torch(path, "loading pretraining state", e))

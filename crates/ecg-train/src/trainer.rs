@@ -279,24 +279,9 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
         AdamW::new(cfg.optim, &stores)
     };
 
-    let mut state = RunState {
-        epochs_done: 0,
-        steps_into_epoch: 0,
-        global_step: 0,
-        best_val_auc: None,
-        best_epoch: None,
-        epochs_since_best: 0,
-        finished: false,
-    };
+    let mut state = RunState::default();
     if opts.resume {
-        if !run.state().is_file() {
-            return Err(TrainError::Checkpoint {
-                path: run.state(),
-                msg: "--resume: no saved state in this run folder".into(),
-            });
-        }
-        check_resume_config(&run.config(), cfg)?;
-        state = read_json(&run.state())?;
+        state = resume_state(&run, cfg)?;
         vs.load(run.last())
             .map_err(|e| TrainError::torch(&run.last(), "loading weights", e))?;
         if let Some(t) = teacher.as_mut() {
@@ -519,6 +504,19 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
     Ok(outcome)
 }
 
+/// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
+/// must equal the run's saved config (see [`check_resume_config`]).
+pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainError> {
+    if !run.state().is_file() {
+        return Err(TrainError::Checkpoint {
+            path: run.state(),
+            msg: "--resume: no saved state in this run folder".into(),
+        });
+    }
+    check_resume_config(&run.config(), cfg)?;
+    read_json(&run.state())
+}
+
 /// Keys that may change between a run and its `--resume` without changing its results.
 const RESUME_MAY_CHANGE: &[&str] = &[
     "train.stop_after_steps",
@@ -579,7 +577,7 @@ pub fn config_differences(a: &TrainConfig, b: &TrainConfig) -> Result<Vec<String
 
 /// `--resume` continues the run that is in the folder, not another one: the config must
 /// equal the saved one except for keys that do not change results.
-pub(crate) fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
+fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
     if !saved.is_file() {
         return Err(TrainError::Checkpoint {
             path: saved.to_path_buf(),
