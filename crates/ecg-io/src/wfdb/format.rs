@@ -10,6 +10,9 @@ use std::fmt;
 /// A WFDB signal storage format (the number in the second field of a signal line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// A null signal: no samples stored (the signal lines of a multi-segment record's
+    /// layout header, file `~`).
+    F0,
     /// 8-bit first differences (needs the initial value).
     F8,
     /// 16-bit two's complement, little-endian.
@@ -30,10 +33,24 @@ pub enum Format {
     F310,
     /// Three 10-bit samples in one little-endian 32-bit word (bits 30-31 unused).
     F311,
+    /// FLAC, at most 8 bits per sample: one FLAC stream per data file, one FLAC channel
+    /// per signal (see [`super::flac`]).
+    F508,
+    /// FLAC, at most 16 bits per sample.
+    F516,
+    /// FLAC, at most 24 bits per sample.
+    F524,
 }
 
 impl Format {
-    /// Every supported format.
+    /// The null format (layout headers only).
+    pub const NULL: Format = Format::F0;
+
+    /// The FLAC formats (decoded by [`super::flac`], not by [`decode`]).
+    pub const FLAC: [Format; 3] = [Format::F508, Format::F516, Format::F524];
+
+    /// Every format with a byte codec here ([`decode`]/[`encode`]); the FLAC formats are
+    /// in [`Format::FLAC`].
     pub const ALL: [Format; 10] = [
         Format::F8,
         Format::F16,
@@ -50,6 +67,7 @@ impl Format {
     /// The format number as written in headers.
     pub fn code(self) -> u32 {
         match self {
+            Format::F0 => 0,
             Format::F8 => 8,
             Format::F16 => 16,
             Format::F24 => 24,
@@ -60,20 +78,33 @@ impl Format {
             Format::F212 => 212,
             Format::F310 => 310,
             Format::F311 => 311,
+            Format::F508 => 508,
+            Format::F516 => 516,
+            Format::F524 => 524,
         }
+    }
+
+    /// A FLAC format (508, 516, 524)?
+    pub fn is_flac(self) -> bool {
+        Format::FLAC.contains(&self)
     }
 
     /// The format for a header number, `None` if unknown or unsupported.
     pub fn from_code(code: u32) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.code() == code)
+        Format::ALL
+            .into_iter()
+            .chain(Format::FLAC)
+            .chain([Format::F0])
+            .find(|f| f.code() == code)
     }
 
     /// Bits per sample (the amplitude range of a sample).
     pub fn bits(self) -> u32 {
         match self {
-            Format::F8 | Format::F80 => 8,
-            Format::F16 | Format::F61 | Format::F160 => 16,
-            Format::F24 => 24,
+            Format::F0 => 0,
+            Format::F8 | Format::F80 | Format::F508 => 8,
+            Format::F16 | Format::F61 | Format::F160 | Format::F516 => 16,
+            Format::F24 | Format::F524 => 24,
             Format::F32 => 32,
             Format::F212 => 12,
             Format::F310 | Format::F311 => 10,
@@ -89,7 +120,7 @@ impl Format {
     /// the format's range); it reads as NaN. Format 8 has none (as in wfdb-python).
     pub fn invalid_value(self) -> Option<i32> {
         match self {
-            Format::F8 => None,
+            Format::F8 | Format::F0 => None,
             Format::F32 => Some(i32::MIN),
             f => Some(-(1i32 << (f.bits() - 1))),
         }
@@ -99,6 +130,7 @@ impl Format {
     /// samples differ by at most 127).
     pub fn range(self) -> (i64, i64) {
         match self {
+            Format::F0 => (0, 0),
             Format::F32 | Format::F8 => (i32::MIN as i64, i32::MAX as i64),
             f => {
                 let half = 1i64 << (f.bits() - 1);
@@ -108,9 +140,10 @@ impl Format {
     }
 
     /// Bytes needed to hold `n` samples of this format (packed formats round up to whole
-    /// bytes; a trailing partial group is padded).
+    /// bytes; a trailing partial group is padded). FLAC (compressed): 0.
     pub fn bytes_for(self, n: usize) -> usize {
         match self {
+            Format::F0 | Format::F508 | Format::F516 | Format::F524 => 0,
             Format::F8 | Format::F80 => n,
             Format::F16 | Format::F61 | Format::F160 => 2 * n,
             Format::F24 => 3 * n,
@@ -131,9 +164,10 @@ impl Format {
         }
     }
 
-    /// How many whole samples `nbytes` bytes hold.
+    /// How many whole samples `nbytes` bytes hold (FLAC, compressed: 0).
     pub fn samples_in(self, nbytes: usize) -> usize {
         match self {
+            Format::F0 | Format::F508 | Format::F516 | Format::F524 => 0,
             Format::F8 | Format::F80 => nbytes,
             Format::F16 | Format::F61 | Format::F160 => nbytes / 2,
             Format::F24 => nbytes / 3,
@@ -172,11 +206,13 @@ fn sext(v: u32, bits: u32) -> i32 {
 
 /// Decode the first `n` samples of an interleaved stream. `bytes` must hold at least
 /// `format.bytes_for(n)` bytes (the caller checks this and reports the file). Format 8
-/// yields the raw differences; [`undifference`] turns them into values.
+/// yields the raw differences; [`undifference`] turns them into values. FLAC formats are
+/// not byte codecs (see [`super::flac`]): they yield nothing here.
 pub fn decode(format: Format, bytes: &[u8], n: usize, out: &mut Vec<i32>) {
     out.clear();
     out.reserve(n);
     match format {
+        Format::F0 | Format::F508 | Format::F516 | Format::F524 => {}
         Format::F8 => out.extend(bytes[..n].iter().map(|&b| b as i8 as i32)),
         Format::F80 => out.extend(bytes[..n].iter().map(|&b| b as i32 - 128)),
         Format::F16 => out.extend(
@@ -255,10 +291,13 @@ pub fn decode(format: Format, bytes: &[u8], n: usize, out: &mut Vec<i32>) {
 }
 
 /// Encode samples (already range-checked by the caller, see [`Format::range`]) into
-/// `out` (311 pads a trailing partial group to a whole 4-byte word, like wfdb-python). Format 8 expects the differences, see [`difference`].
+/// `out` (311 pads a trailing partial group to a whole 4-byte word, like wfdb-python).
+/// Format 8 expects the differences, see [`difference`]. FLAC formats write nothing (the
+/// writer refuses them).
 pub fn encode(format: Format, samples: &[i32], out: &mut Vec<u8>) {
     out.reserve(format.bytes_for(samples.len()));
     match format {
+        Format::F0 | Format::F508 | Format::F516 | Format::F524 => {}
         Format::F8 => out.extend(samples.iter().map(|&v| v as i8 as u8)),
         Format::F80 => out.extend(samples.iter().map(|&v| (v + 128) as u8)),
         Format::F16 => {

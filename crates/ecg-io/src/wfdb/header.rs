@@ -135,26 +135,27 @@ impl Header {
     /// Read and parse `RECORD.hea` (`record` is the path without extension).
     pub fn read(record: &Path) -> Result<Header> {
         let path = hea_path(record);
-        let text = std::fs::read_to_string(&path).map_err(|e| IoError::io(&path, e))?;
-        Header::parse(&text, &path)
+        Header::parse(&read_text(&path)?, &path)
     }
 
     /// Parse header text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Header> {
-        let mut comments = Vec::new();
-        let mut lines = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if let Some(c) = line.strip_prefix('#') {
-                comments.push(c.trim().to_string());
-            } else if !line.is_empty() {
-                lines.push((i + 1, raw.trim_end()));
-            }
-        }
+        let (lines, comments) = split_lines(text);
         let Some(&(rec_no, rec_line)) = lines.first() else {
             return Err(IoError::parse(path, 0, "record line", "no record line"));
         };
-        let mut header = parse_record_line(rec_line, rec_no, path)?;
+        let (mut header, segments) = parse_record_line(rec_line, rec_no, path)?;
+        if segments.is_some() {
+            return Err(IoError::parse(
+                path,
+                rec_no,
+                "record name",
+                format!(
+                    "`{}` is a multi-segment record: read it with `read_record` or `MultiHeader`",
+                    rec_line.split_whitespace().next().unwrap_or("")
+                ),
+            ));
+        }
         let n_sig: usize = field_parse(
             rec_line.split_whitespace().nth(1),
             rec_no,
@@ -225,6 +226,38 @@ impl fmt::Display for Header {
         }
         Ok(())
     }
+}
+
+/// A header file's text. Headers are ASCII; a file that is not valid UTF-8 (e.g. a Latin-1
+/// `°` in a comment) keeps its ASCII bytes only, as wfdb-python reads headers
+/// (`encoding="ascii", errors="ignore"`).
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| IoError::io(path, e))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => e
+            .into_bytes()
+            .into_iter()
+            .filter(u8::is_ascii)
+            .map(char::from)
+            .collect(),
+    })
+}
+
+/// The non-comment lines of a header as (1-based line number, text), and its comments
+/// (without `#` and surrounding whitespace).
+pub(crate) fn split_lines(text: &str) -> (Vec<(usize, &str)>, Vec<String>) {
+    let mut comments = Vec::new();
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(c) = line.strip_prefix('#') {
+            comments.push(c.trim().to_string());
+        } else if !line.is_empty() {
+            lines.push((i + 1, raw.trim_end()));
+        }
+    }
+    (lines, comments)
 }
 
 /// `RECORD` → `RECORD.hea`.
@@ -307,7 +340,7 @@ fn signal_line(s: &SignalSpec) -> String {
     line
 }
 
-fn field_parse<T: std::str::FromStr>(
+pub(crate) fn field_parse<T: std::str::FromStr>(
     tok: Option<&str>,
     line: usize,
     field: &str,
@@ -349,16 +382,29 @@ fn finite(v: f64, line: usize, field: &str, path: &Path) -> Result<f64> {
     }
 }
 
-fn parse_record_line(line: &str, no: usize, path: &Path) -> Result<Header> {
+/// The record line: fields as a [`Header`] without signals, and the segment count of a
+/// multi-segment record (`name/segments`).
+pub(crate) fn parse_record_line(
+    line: &str,
+    no: usize,
+    path: &Path,
+) -> Result<(Header, Option<usize>)> {
     let toks: Vec<&str> = line.split_whitespace().collect();
-    let name_tok = toks[0];
-    if name_tok.contains('/') {
-        return Err(IoError::unsupported(
-            path,
-            "record name",
-            format!("`{name_tok}` is a multi-segment record"),
-        ));
-    }
+    let (name_tok, segments) = match toks[0].split_once('/') {
+        Some((name, n)) => {
+            let n: usize = field_parse(Some(n), no, "number of segments", path)?;
+            if n == 0 {
+                return Err(IoError::parse(
+                    path,
+                    no,
+                    "number of segments",
+                    "must be at least 1",
+                ));
+            }
+            (name, Some(n))
+        }
+        None => (toks[0], None),
+    };
     let mut h = Header {
         record_name: name_tok.to_string(),
         fs: None,
@@ -415,7 +461,7 @@ fn parse_record_line(line: &str, no: usize, path: &Path) -> Result<Header> {
             format!("unexpected extra field `{}`", toks[6]),
         ));
     }
-    Ok(h)
+    Ok((h, segments))
 }
 
 /// Split a line into (token, byte start) pairs.
@@ -445,7 +491,7 @@ fn parse_format_spec(tok: &str, no: usize, path: &Path, s: &mut SignalSpec) -> R
         .map_err(|_| err(format!("`{tok}` does not start with a format number")))?;
     s.format = Format::from_code(code).ok_or_else(|| {
         err(format!(
-            "unknown or unsupported signal format {code} (supported: 8, 16, 24, 32, 61, 80, 160, 212, 310, 311)"
+            "unknown or unsupported signal format {code} (supported: 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524)"
         ))
     })?;
     let mut rest = &tok[digits_end..];
@@ -510,17 +556,9 @@ fn parse_gain(tok: &str, no: usize, path: &Path, s: &mut SignalSpec) -> Result<(
     let g: f64 = field_parse(Some(gain), no, "ADC gain", path)?;
     s.adc_gain = Some(finite(g, no, "ADC gain", path)?);
     s.baseline = opt_parse(base, no, "baseline", path)?;
-    if let Some(u) = units {
-        if u.is_empty() {
-            return Err(IoError::parse(
-                path,
-                no,
-                "units",
-                format!("`{tok}`: empty units after `/`"),
-            ));
-        }
-        s.units = Some(u.to_string());
-    }
+    // `gain/` with nothing after the slash (e.g. a Latin-1 `°` dropped on reading) means
+    // the default units, as wfdb-python reads it
+    s.units = units.filter(|u| !u.is_empty()).map(str::to_string);
     Ok(())
 }
 

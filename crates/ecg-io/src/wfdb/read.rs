@@ -4,7 +4,7 @@ use super::format::{self, Format};
 use super::header::{with_suffix, Header};
 use super::write::{checksum, file_groups};
 use crate::error::{IoError, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A record read into memory.
 #[derive(Debug, Clone)]
@@ -36,11 +36,65 @@ pub struct Digital {
     pub adc: Vec<Vec<i32>>,
 }
 
+/// Which frames of a record to read: `[from, to)`, `to = None` meaning the record's end
+/// (wfdb-python's `sampfrom`/`sampto`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SampleRange {
+    pub from: u64,
+    pub to: Option<u64>,
+}
+
+impl SampleRange {
+    /// `[from, to)`.
+    pub fn new(from: u64, to: Option<u64>) -> Self {
+        SampleRange { from, to }
+    }
+
+    /// The concrete `[from, to)` within a record of `n` frames, or an error naming `hea`.
+    pub fn resolve(self, n: u64, hea: &Path) -> Result<(usize, usize)> {
+        let to = self.to.unwrap_or(n);
+        if to > n || self.from > to || (self.from == to && n > 0) {
+            return Err(IoError::invalid(
+                hea,
+                "sample range",
+                format!(
+                    "[{}, {to}) is not a non-empty range within the record's {n} samples",
+                    self.from
+                ),
+            ));
+        }
+        let too_big = || IoError::invalid(hea, "sample range", "too large for this machine");
+        Ok((
+            usize::try_from(self.from).map_err(|_| too_big())?,
+            usize::try_from(to).map_err(|_| too_big())?,
+        ))
+    }
+}
+
 /// Read `RECORD.hea` and its data, verify checksums, return the physical signal.
-/// `record` is the path without extension, as in WFDB tools.
+/// `record` is the path without extension, as in WFDB tools. Single- and multi-segment
+/// records (see [`super::multi`]) alike.
 pub fn read_record(record: &Path) -> Result<Record> {
-    let header = Header::read(record)?;
+    read_record_range(record, SampleRange::default())
+}
+
+/// Read frames `[range.from, range.to)` of a record, as wfdb-python's
+/// `rdrecord(record, sampfrom, sampto)` (physical, `smooth_frames=True`, `m2s=True`).
+/// Every data file read is read whole and its checksums verified; the result is then cut
+/// to the range (so a skewed signal's samples past the record's end are NaN in any range
+/// that reaches them, and format 8 integrates from sample 0, not from the range's start as
+/// wfdb-python does). The returned header of a single-segment record is the file's header;
+/// [`Record::samples`] is the range's length.
+pub fn read_record_range(record: &Path, range: SampleRange) -> Result<Record> {
+    let hea = with_suffix(record, ".hea");
+    let text = super::header::read_text(&hea)?;
+    if super::multi::is_multi_segment(&text) {
+        return super::multi::read_multi(record, &text, range);
+    }
+    let header = Header::parse(&text, &hea)?;
     let dig = read_digital(record, &header)?;
+    let (from, to) = range.resolve(dig.samples as u64, &hea)?;
+    let dig = dig.slice(&header, from, to);
     let data = to_physical(&header, &dig);
     Ok(Record {
         leads: header.signals.len(),
@@ -48,6 +102,25 @@ pub fn read_record(record: &Path) -> Result<Record> {
         header,
         data,
     })
+}
+
+impl Digital {
+    /// Frames `[from, to)` (within `0..=self.samples`) of every signal.
+    pub fn slice(&self, header: &Header, from: usize, to: usize) -> Digital {
+        if from == 0 && to == self.samples {
+            return self.clone();
+        }
+        let adc = header
+            .signals
+            .iter()
+            .zip(&self.adc)
+            .map(|(s, v)| v[from * s.spf()..to * s.spf()].to_vec())
+            .collect();
+        Digital {
+            samples: to - from,
+            adc,
+        }
+    }
 }
 
 /// Physical values [leads, samples] from digital samples: `(adc − baseline) / gain`,
@@ -82,104 +155,182 @@ pub fn to_physical(header: &Header, dig: &Digital) -> Vec<f32> {
 }
 
 /// Read the digital samples of every signal of a record whose header is already parsed,
-/// verifying the data file sizes against the header and every signal's checksum.
+/// verifying the data file sizes against the header and every signal's checksum (over the
+/// stored samples), then applying each signal's skew (see [`apply_skew`]).
 pub fn read_digital(record: &Path, header: &Header) -> Result<Digital> {
     let hea = with_suffix(record, ".hea");
     let dir = record.parent().unwrap_or(Path::new(""));
-    let name = &header.record_name;
     let mut samples: Option<usize> = header
         .n_samples
-        .map(|n| usize::try_from(n))
+        .map(usize::try_from)
         .transpose()
         .map_err(|_| IoError::invalid(&hea, "number of samples", "too large for this machine"))?;
     let mut adc: Vec<Vec<i32>> = vec![Vec::new(); header.signals.len()];
-    let mut scratch = Vec::new();
     for (file, members) in file_groups(header) {
-        let first = &header.signals[members[0]];
-        if file == "~" {
-            return Err(IoError::unsupported(
-                &hea,
-                "file name",
-                "signals without a data file (`~`)",
-            ));
-        }
-        for &m in &members {
-            let s = &header.signals[m];
-            if s.format != first.format {
-                return Err(IoError::invalid(
-                    &hea,
-                    "format",
-                    format!(
-                        "signals {} and {m} share `{file}` but have different formats",
-                        members[0]
-                    ),
-                ));
-            }
-            if s.skew.unwrap_or(0) != 0 {
-                return Err(IoError::unsupported(
-                    &hea,
-                    "skew",
-                    format!(
-                        "signal {m} (`{}`) has skew {}; skewed signals are not supported",
-                        s.name(m),
-                        s.skew.unwrap_or(0)
-                    ),
-                ));
-            }
-        }
-        let fmt = first.format;
+        check_group(&hea, header, &file, &members)?;
         let path = dir.join(&file);
-        let bytes = std::fs::read(&path).map_err(|e| IoError::io(&path, e))?;
-        let offset = first.byte_offset.unwrap_or(0) as usize;
-        if bytes.len() < offset {
-            return Err(IoError::invalid(
-                &path,
-                "byte offset",
-                format!(
-                    "offset {offset} lies beyond the end of the file ({} bytes)",
-                    bytes.len()
-                ),
-            ));
-        }
-        let body = &bytes[offset..];
-        let spfs: Vec<usize> = members.iter().map(|&m| header.signals[m].spf()).collect();
-        let frame: usize = spfs.iter().sum();
-        let n = match samples {
-            Some(n) => {
-                check_size(&path, &hea, fmt, body.len(), n, frame)?;
-                n
-            }
-            None => {
-                let n = fmt.samples_in(body.len()) / frame;
-                samples = Some(n);
-                n
-            }
+        let (n, signals) = if header.signals[members[0]].format.is_flac() {
+            read_flac_group(&path, &hea, header, &members, samples)?
+        } else {
+            read_dat_group(&path, &hea, header, &members, samples)?
         };
-        format::decode(fmt, body, n * frame, &mut scratch);
-        for (k, (&m, &spf)) in members.iter().zip(&spfs).enumerate() {
-            let before: usize = spfs[..k].iter().sum();
-            let mut v = Vec::with_capacity(n * spf);
-            if frame == 1 {
-                v.extend_from_slice(&scratch);
-            } else {
-                for t in 0..n {
-                    let at = t * frame + before;
-                    v.extend_from_slice(&scratch[at..at + spf]);
-                }
-            }
-            if fmt == Format::F8 {
-                format::undifference(&mut v, header.signals[m].init_value.unwrap_or(0));
-            }
+        samples = Some(n);
+        for (&m, v) in members.iter().zip(signals) {
             adc[m] = v;
         }
     }
-    for (i, (s, v)) in header.signals.iter().zip(&adc).enumerate() {
+    verify_checksums(&hea, header, &adc)?;
+    let n = samples.unwrap_or(0);
+    for (file, members) in file_groups(header) {
+        apply_skew(&hea, &file, header, &members, n, &mut adc)?;
+    }
+    Ok(Digital { samples: n, adc })
+}
+
+/// Signals sharing a data file must share its format; `~` (no file) is refused.
+fn check_group(hea: &Path, header: &Header, file: &str, members: &[usize]) -> Result<()> {
+    if file == "~" {
+        return Err(IoError::unsupported(
+            hea,
+            "file name",
+            "signals without a data file (`~`) outside a multi-segment record",
+        ));
+    }
+    let first = &header.signals[members[0]];
+    if first.format == Format::F0 {
+        return Err(IoError::invalid(
+            hea,
+            "format",
+            format!("format 0 (a null signal) names the data file `{file}`; it stores no samples"),
+        ));
+    }
+    for &m in members {
+        let s = &header.signals[m];
+        if s.format != first.format {
+            return Err(IoError::invalid(
+                hea,
+                "format",
+                format!(
+                    "signals {} and {m} share `{file}` but have different formats",
+                    members[0]
+                ),
+            ));
+        }
+        if first.format.is_flac() && s.spf() != first.spf() {
+            return Err(IoError::invalid(
+                hea,
+                "samples per frame",
+                format!(
+                    "signals {} and {m} share the FLAC file `{file}` but have different samples per frame",
+                    members[0]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The signals of one byte-coded data file: (frames, per-signal expanded samples).
+fn read_dat_group(
+    path: &Path,
+    hea: &Path,
+    header: &Header,
+    members: &[usize],
+    samples: Option<usize>,
+) -> Result<(usize, Vec<Vec<i32>>)> {
+    let first = &header.signals[members[0]];
+    let fmt = first.format;
+    let bytes = std::fs::read(path).map_err(|e| IoError::io(path, e))?;
+    let offset = first.byte_offset.unwrap_or(0) as usize;
+    if bytes.len() < offset {
+        return Err(IoError::invalid(
+            path,
+            "byte offset",
+            format!(
+                "offset {offset} lies beyond the end of the file ({} bytes)",
+                bytes.len()
+            ),
+        ));
+    }
+    let body = &bytes[offset..];
+    let spfs: Vec<usize> = members.iter().map(|&m| header.signals[m].spf()).collect();
+    let frame: usize = spfs.iter().sum();
+    let n = match samples {
+        Some(n) => {
+            check_size(path, hea, fmt, body.len(), n, frame)?;
+            n
+        }
+        None => fmt.samples_in(body.len()) / frame,
+    };
+    let mut scratch = Vec::new();
+    format::decode(fmt, body, n * frame, &mut scratch);
+    let mut out = Vec::with_capacity(members.len());
+    for (k, (&m, &spf)) in members.iter().zip(&spfs).enumerate() {
+        let before: usize = spfs[..k].iter().sum();
+        let mut v = Vec::with_capacity(n * spf);
+        if frame == 1 {
+            v.extend_from_slice(&scratch);
+        } else {
+            for t in 0..n {
+                let at = t * frame + before;
+                v.extend_from_slice(&scratch[at..at + spf]);
+            }
+        }
+        if fmt == Format::F8 {
+            format::undifference(&mut v, header.signals[m].init_value.unwrap_or(0));
+        }
+        out.push(v);
+    }
+    Ok((n, out))
+}
+
+/// The signals of one FLAC data file (formats 508/516/524, see [`super::flac`]).
+fn read_flac_group(
+    path: &Path,
+    hea: &Path,
+    header: &Header,
+    members: &[usize],
+    samples: Option<usize>,
+) -> Result<(usize, Vec<Vec<i32>>)> {
+    let first = &header.signals[members[0]];
+    let spf = first.spf();
+    let offset = first.byte_offset.unwrap_or(0);
+    let flac = super::flac::read_flac(path, first.format, members.len(), offset)?;
+    if flac.len % spf != 0 {
+        return Err(IoError::invalid(
+            path,
+            "length",
+            format!(
+                "the FLAC stream holds {} samples per channel, not a whole number of {spf}-sample frames",
+                flac.len
+            ),
+        ));
+    }
+    let held = flac.len / spf;
+    if let Some(n) = samples {
+        if n != held {
+            let what = if held < n { "truncated: " } else { "" };
+            return Err(IoError::invalid(
+                path,
+                "length",
+                format!(
+                    "{what}the header ({}) says {n} samples per signal, the FLAC stream holds {held}",
+                    hea.display()
+                ),
+            ));
+        }
+    }
+    Ok((held, flac.channels))
+}
+
+fn verify_checksums(hea: &Path, header: &Header, adc: &[Vec<i32>]) -> Result<()> {
+    for (i, (s, v)) in header.signals.iter().zip(adc).enumerate() {
         if let Some(expected) = s.checksum {
             let actual = checksum(v);
             if expected.rem_euclid(65536) != actual as i64 {
                 return Err(IoError::Checksum {
-                    path: hea.clone(),
-                    record: name.clone(),
+                    path: hea.to_path_buf(),
+                    record: header.record_name.clone(),
                     lead: i,
                     lead_name: s.name(i),
                     expected,
@@ -188,15 +339,65 @@ pub fn read_digital(record: &Path, header: &Header) -> Result<Digital> {
             }
         }
     }
-    Ok(Digital {
-        samples: samples.unwrap_or(0),
-        adc,
-    })
+    Ok(())
+}
+
+/// Skew, as wfdb-python 4.3's `rdrecord` applies it (`_signal._skew_sig`): a signal with
+/// skew `k` frames takes its frame `t` from the file's frame `t + k`; its last `k` frames,
+/// past the end of the record, hold the format's invalid value (NaN when physical).
+/// Differences from wfdb-python, where it cannot give a right answer:
+/// - wfdb-python raises (a numpy broadcast error) when one data file holds signals with
+///   two different non-zero skews; each signal is shifted by its own skew here, as C WFDB.
+/// - for a skewed signal with several samples per frame, wfdb-python marks only the last
+///   `k` *samples* invalid and pads the rest with zeros (so the smoothed frames there mix
+///   zeros and the invalid value into numbers); here all `k` frames past the end are NaN.
+/// - format 8 has no invalid value (wfdb-python raises a TypeError) and wfdb-python's
+///   FLAC reader does not apply skew (a shape error): both are refused with an error that
+///   names the file and the field.
+pub fn apply_skew(
+    hea: &Path,
+    file: &str,
+    header: &Header,
+    members: &[usize],
+    n: usize,
+    adc: &mut [Vec<i32>],
+) -> Result<()> {
+    for &m in members {
+        let s = &header.signals[m];
+        let k = s.skew.unwrap_or(0) as usize;
+        if k == 0 {
+            continue;
+        }
+        let marker = match s.format.invalid_value() {
+            Some(v) if !s.format.is_flac() => v,
+            _ => {
+                return Err(IoError::unsupported(
+                    hea,
+                    "skew",
+                    format!(
+                        "signal {m} (`{}`, file `{file}`) has skew {k} in format {}: {}",
+                        s.name(m),
+                        s.format,
+                        if s.format.is_flac() {
+                            "skew in FLAC files (wfdb-python 4.3 cannot read it either)"
+                        } else {
+                            "format 8 has no invalid value for the samples past the record's end (wfdb-python 4.3 cannot read it either)"
+                        }
+                    ),
+                ))
+            }
+        };
+        let spf = s.spf();
+        let v = &mut adc[m];
+        v.drain(..(k * spf).min(v.len()));
+        v.resize(n * spf, marker);
+    }
+    Ok(())
 }
 
 /// The data file must hold exactly `n` frames (packed formats may pad the last group).
 fn check_size(
-    path: &PathBuf,
+    path: &Path,
     hea: &Path,
     fmt: Format,
     len: usize,

@@ -46,6 +46,13 @@ pub fn write_record(record: &Path, header: &Header, adc: &[Vec<i32>]) -> Result<
                 format!("signal {i}: writing skewed signals"),
             ));
         }
+        if s.format.is_flac() || s.format == Format::F0 {
+            return Err(IoError::unsupported(
+                &hea,
+                "format",
+                format!("signal {i}: writing format {} (FLAC or null)", s.format),
+            ));
+        }
         let spf = s.spf();
         if v.len() % spf != 0 {
             return Err(IoError::invalid(
