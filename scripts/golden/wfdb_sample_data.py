@@ -197,6 +197,19 @@ def synth():
         e[1][30] = lo  # one invalid sample in a frame: a number after smoothing
         write(f"flac{fmt}", e, [fmt, fmt], [100.0, 7.0], [0, -2], ["x", "y"], spf=[3, 3])
         cases.append((f"synth/flac{fmt}", [(0, None), (123, 245)]))
+    # FLAC with a `+offset` (counted in FLAC samples, as wfdb-python/libsndfile seek):
+    # flac516.dat again, 2 frames (6 samples) skipped, header by hand
+    spec = ["516x3+6 100.0(0)/mV", "516x3+6 7.0(-2)/mV"]
+    with open(os.path.join(SYN, "flacoff.hea"), "w") as f:
+        f.write(f"flacoff 2 250 {n - 2}\n" + "".join(f"flac516.dat {s}\n" for s in spec))
+    e = wfdb.rdrecord(os.path.join(SYN, "flacoff"), physical=False, smooth_frames=False)
+    ck = [int(np.sum(x, dtype=np.int64)) % 65536 for x in e.e_d_signal]
+    init = [int(x[0]) for x in e.e_d_signal]
+    with open(os.path.join(SYN, "flacoff.hea"), "w") as f:
+        f.write(f"flacoff 2 250 {n - 2}\n" + "".join(
+            f"flac516.dat {s} 16 0 {i} {c} 0 {nm}\n"
+            for s, i, c, nm in zip(spec, init, ck, ["x", "y"])))
+    cases.append(("synth/flacoff", [(0, None), (3, 40)]))
     # multi-segment, fixed layout: 3 segments, per-segment gains and baselines
     segs = []
     for k, m in enumerate([120, 80, 150]):

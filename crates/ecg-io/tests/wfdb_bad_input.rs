@@ -131,6 +131,18 @@ fn multi_segment_errors_name_the_segment_and_the_field() {
         e.contains("varms_0006.hea") && e.contains("sampling frequency"),
         "{e}"
     );
+    // a segment signal at other samples per frame than the layout's
+    let d = scratch(&files);
+    edit(
+        &d.path().join("varms_layout.hea"),
+        "~ 0 100/mV",
+        "~ 0x2 100/mV",
+    );
+    let e = err(&d.path().join("varms"));
+    assert!(
+        e.contains("varms_0002.hea") && e.contains("samples per frame"),
+        "{e}"
+    );
     // a range outside the record
     let d = scratch(&files);
     let e = read_record_range(&d.path().join("varms"), SampleRange::new(10, Some(999)))

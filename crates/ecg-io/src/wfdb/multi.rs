@@ -228,6 +228,7 @@ pub(crate) fn read_multi(record: &Path, text: &str, range: SampleRange) -> Resul
                     .position(|s| s.description == spec.description),
             };
             if let Some(src) = src {
+                check_spf(&mh, &seg_path, &h, src, spec.spf())?;
                 let out = ch * len + (a - from);
                 data[out..out + n].copy_from_slice(&phys[src * n..(src + 1) * n]);
             }
@@ -285,6 +286,23 @@ fn reference_header(mh: &MultiHeader, dir: &Path, hea: &Path) -> Result<Header> 
         s.byte_offset = None;
     }
     Ok(out)
+}
+
+/// A variable-layout segment's signal must have the layout's samples per frame (as
+/// wfdb-python 4.3 requires: "Incorrect samples per frame").
+fn check_spf(mh: &MultiHeader, seg_path: &Path, h: &Header, src: usize, want: usize) -> Result<()> {
+    let got = h.signals[src].spf();
+    if mh.layout() == Layout::Variable && got != want {
+        return Err(IoError::invalid(
+            hea_path(seg_path),
+            "samples per frame",
+            format!(
+                "layout mismatch: signal `{}` has {got} samples per frame here, {want} in the layout header",
+                h.signals[src].name(src)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Read frames `[a, b)` of one segment (whole data files read, checksums verified) after
@@ -345,4 +363,46 @@ fn read_segment(
     let dig = dig.slice(&h, a, b);
     let phys = to_physical(&h, &dig);
     Ok((h, phys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VAR: &str =
+        "rec/4 2 125 300 10:00:00\nrec_layout 0\n~ 100\nrec_0001 150\nrec_0002 50\n# a note\n";
+
+    #[test]
+    fn parses_a_variable_layout_master_header_and_writes_it_back() {
+        assert!(is_multi_segment(VAR));
+        assert!(!is_multi_segment("rec 2 125 300\n"));
+        let h = MultiHeader::parse(VAR, Path::new("m.hea")).expect("parses");
+        assert_eq!(h.layout(), Layout::Variable);
+        assert_eq!((h.n_sig, h.total_samples()), (2, 300));
+        assert!(h.segments[1].is_null() && !h.segments[2].is_null());
+        assert_eq!(h.record.base_time.as_deref(), Some("10:00:00"));
+        assert_eq!(h.record.comments, vec!["a note"]);
+        assert_eq!(h.to_string(), VAR);
+    }
+
+    #[test]
+    fn bad_master_headers_name_the_field() {
+        let cases = [
+            ("rec/x 2 125\na 1\n", "number of segments"),
+            ("rec/0 2 125\n", "number of segments"),
+            ("rec/2 2 125\na 1\n", "number of segments"),
+            ("rec/2 2 125\na 1\nb x\n", "segment length"),
+            ("rec/2 2 125\na 1\nb 0\n", "segment length"),
+            ("rec/2 2 125 9\na 1\nb 2\n", "number of samples"),
+            ("rec/2 2 125\n~ 0\nb 2\n", "layout"),
+            ("rec/1 2 125\na 1 extra\n", "segment line"),
+            ("rec 2 125\n", "record name"),
+        ];
+        for (text, field) in cases {
+            let e = MultiHeader::parse(text, Path::new("m.hea"))
+                .expect_err(text)
+                .to_string();
+            assert!(e.contains("m.hea") && e.contains(field), "{text:?}: {e}");
+        }
+    }
 }

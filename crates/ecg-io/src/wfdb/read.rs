@@ -438,3 +438,69 @@ fn check_size(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wfdb::header::SignalSpec;
+
+    #[test]
+    fn sample_ranges_resolve_or_name_the_field() {
+        let hea = Path::new("r.hea");
+        assert_eq!(
+            SampleRange::default().resolve(10, hea).expect("whole"),
+            (0, 10)
+        );
+        assert_eq!(
+            SampleRange::new(3, Some(7)).resolve(10, hea).expect("part"),
+            (3, 7)
+        );
+        assert_eq!(
+            SampleRange::default()
+                .resolve(0, hea)
+                .expect("empty record"),
+            (0, 0)
+        );
+        for bad in [
+            SampleRange::new(3, Some(11)),
+            SampleRange::new(5, Some(5)),
+            SampleRange::new(6, Some(5)),
+        ] {
+            let e = bad.resolve(10, hea).expect_err("bad range").to_string();
+            assert!(e.contains("r.hea") && e.contains("sample range"), "{e}");
+        }
+    }
+
+    fn header(specs: Vec<SignalSpec>) -> Header {
+        let mut h = Header::parse("r 1 100 4\nr.dat 16\n", Path::new("r.hea")).expect("header");
+        h.signals = specs;
+        h
+    }
+
+    #[test]
+    fn skew_shifts_each_signal_by_whole_frames_and_marks_the_end_invalid() {
+        let mut a = SignalSpec::new("r.dat", Format::F16);
+        a.skew = Some(1);
+        a.samples_per_frame = Some(2);
+        let mut b = SignalSpec::new("r.dat", Format::F16);
+        b.skew = Some(2);
+        let h = header(vec![a, b, SignalSpec::new("r.dat", Format::F16)]);
+        let mut adc = vec![
+            vec![1, 2, 3, 4, 5, 6, 7, 8],
+            vec![10, 11, 12, 13],
+            vec![20, 21, 22, 23],
+        ];
+        apply_skew(Path::new("r.hea"), "r.dat", &h, &[0, 1, 2], 4, &mut adc).expect("skews");
+        let m = -32768;
+        assert_eq!(adc[0], vec![3, 4, 5, 6, 7, 8, m, m]);
+        assert_eq!(adc[1], vec![12, 13, m, m]);
+        assert_eq!(adc[2], vec![20, 21, 22, 23]);
+        // a skew longer than the record: all invalid
+        let mut c = SignalSpec::new("r.dat", Format::F212);
+        c.skew = Some(9);
+        let h = header(vec![c]);
+        let mut adc = vec![vec![1, 2, 3]];
+        apply_skew(Path::new("r.hea"), "r.dat", &h, &[0], 3, &mut adc).expect("skews");
+        assert_eq!(adc[0], vec![-2048; 3]);
+    }
+}
