@@ -5,14 +5,17 @@
 //! to skip, not bytes. This is how wfdb-python 4.3 (through libsndfile) writes and reads
 //! them (`wfdb/io/_signal.py`, `_rd_compressed_file`).
 //!
-//! Decoder: the `claxon` crate. Chosen over `symphonia-bundle-flac` because it is a
-//! dependency-free, single-purpose FLAC decoder that verifies every frame's CRC, returns
-//! each channel's samples as plain i32 at the stream's own bit depth (no rescaling to undo),
-//! handles 8 to 24 bits and up to 8 channels (all that WFDB writes), is fuzzed and tested
-//! bit-exact against libFLAC (the decoder under libsndfile, hence under wfdb-python), and
-//! reports a stream cut inside a frame as an error. The FLAC format is frozen, so its
-//! quiet release history (0.4.3) costs nothing here; symphonia would bring a
-//! media-framework API and four more crates for the same samples.
+//! Decoder: the `claxon` crate (0.4). Chosen over `symphonia-bundle-flac` because it is a
+//! dependency-free, single-purpose FLAC decoder that checks every frame's CRC, returns each
+//! channel's samples as plain i32 at the stream's own bit depth (nothing to un-scale),
+//! covers the 8-24 bits and up to 8 channels that WFDB writes, is fuzzed and compared
+//! against libFLAC's reference decoder (the decoder under libsndfile, hence under
+//! wfdb-python), and reports a stream cut inside a frame as an error (tested in
+//! tests/wfdb_bad_input.rs). Its last release is from 2020, but the FLAC format is frozen;
+//! symphonia (actively developed) would bring a media-framework API (format reader, codec
+//! registry, audio buffers) and several more crates for the same samples, and its readers
+//! signal the end of a stream with the same unexpected-end-of-file error that a cut stream
+//! gives, which would leave truncation to the sample count alone.
 use super::format::Format;
 use crate::error::{IoError, Result};
 use std::io::Read;
