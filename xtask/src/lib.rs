@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub mod deps;
+pub mod pipelines;
 pub mod reproduce;
 pub mod setup;
 pub mod stage;

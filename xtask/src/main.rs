@@ -12,6 +12,8 @@ commands:
   test [cargo args]     set-up, check crate invariants, run every test of the workspace
   check-deps            check that the tch-free crates and xtask do not depend on tch/polars
   reproduce ptbxl ...   the main job: PTB-XL from raw data to report (--help for options)
+  reproduce cpsc2018 ... CPSC2018 (--data DIR or --synthetic) to report
+  reproduce hefei ...   Hefei-Tianchi (--data DIR or --synthetic) to report
   demo ...              the same pipeline on synthetic PTB-XL generated on the fly
 ";
 
@@ -49,22 +51,32 @@ fn run() -> Result<()> {
             )
         }
         "reproduce" => {
-            match args.get(1).map(String::as_str) {
-                Some("ptbxl") => {}
+            let plan = match args.get(1).map(String::as_str) {
+                Some("ptbxl") => None,
+                Some("cpsc2018") => Some(xtask::pipelines::cpsc2018::plan()),
+                Some("hefei") => Some(xtask::pipelines::hefei::plan()),
                 Some("-h") | Some("--help") => {
                     print!("{}", reproduce::USAGE);
                     return Ok(());
                 }
-                Some(other) => bail!("unknown dataset `{other}`: `cargo xtask reproduce ptbxl`"),
+                Some(other) => {
+                    bail!("unknown dataset `{other}`: ptbxl, cpsc2018 or hefei")
+                }
                 None => bail!(
-                    "which dataset? `cargo xtask reproduce ptbxl`\n{}",
+                    "which dataset? ptbxl, cpsc2018 or hefei\n{}",
                     reproduce::USAGE
                 ),
-            }
+            };
             let opts = reproduce::Options::parse(&args[2..], false)?;
+            if plan.is_none() && opts.synthetic {
+                bail!("--synthetic is for cpsc2018 and hefei; `cargo xtask demo` runs synthetic PTB-XL");
+            }
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
-            reproduce::run(&root, &ecg, &opts).map(|_| ())
+            match plan {
+                Some(p) => xtask::pipelines::run(&root, &ecg, &p, &opts).map(|_| ()),
+                None => reproduce::run(&root, &ecg, &opts).map(|_| ()),
+            }
         }
         "demo" => {
             let opts = reproduce::Options::parse(&args[1..], true)?;

@@ -17,6 +17,8 @@ use std::process::Command;
 
 pub const USAGE: &str = "\
 usage: cargo xtask reproduce ptbxl [options]
+       cargo xtask reproduce cpsc2018 (--data DIR | --synthetic) [options]
+       cargo xtask reproduce hefei (--data DIR | --synthetic) [options]
        cargo xtask demo [options]
 
 options:
@@ -32,8 +34,11 @@ options:
   --epochs N          override every model's epochs.
   --force STAGE       redo STAGE (and, through fingerprints, what depends on it); repeatable;
                       `all` redoes everything. Stage names are printed as they run.
-  --records N         demo only: synthetic records to generate (default 2000; the demo
-                      trains 8 epochs per model unless --epochs says otherwise).
+  --records N         demo / --synthetic: synthetic records to generate (demo: 2000 and
+                      8 epochs per model unless --epochs says otherwise).
+  --synthetic         cpsc2018 / hefei: run on a synthetic dataset in the dataset's layout
+                      (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
+                      (the 9 classes); hefei `zhou2024` (default) and `classes`.
   --seed S            seed for every model and the synthetic data (default 42).
 ";
 
@@ -59,6 +64,10 @@ pub struct Options {
     pub force: Vec<String>,
     pub demo: bool,
     pub records: usize,
+    /// `--records` was given (the CPSC2018 / Hefei plans have their own default).
+    pub records_given: bool,
+    /// `--synthetic` (reproduce cpsc2018 / hefei): generate the dataset with `ecg synth`.
+    pub synthetic: bool,
     pub seed: u64,
 }
 
@@ -74,6 +83,8 @@ impl Options {
             force: vec![],
             demo,
             records: DEMO_RECORDS,
+            records_given: false,
+            synthetic: false,
             seed: 42,
         };
         let mut it = args.iter();
@@ -118,8 +129,10 @@ impl Options {
                 "--records" => {
                     o.records = val("--records")?
                         .parse()
-                        .context("--records must be a whole number")?
+                        .context("--records must be a whole number")?;
+                    o.records_given = true;
                 }
+                "--synthetic" => o.synthetic = true,
                 "--seed" => {
                     o.seed = val("--seed")?
                         .parse()
@@ -410,7 +423,7 @@ fn write_lcd_config(root: &Path, run: &Path, pack: &Path, opts: &Options) -> Res
 }
 
 /// Identity of the `ecg` binary: a hash of its bytes, so a rebuilt binary redoes the stages.
-fn binary_id(bin: &Path) -> Result<String> {
+pub(crate) fn binary_id(bin: &Path) -> Result<String> {
     let bytes = std::fs::read(bin).with_context(|| format!("reading {}", bin.display()))?;
     Ok(Fnv::default().write(&bytes).hex())
 }
@@ -533,12 +546,6 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
         (dir, Some("fetch"))
     };
 
-    // run.json: what is being run (rewritten at every start).
-    let doctor = Command::new(ecg)
-        .args(["doctor", "--json"])
-        .output()
-        .context("running ecg doctor")?;
-    let doctor: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap_or(json!(null));
     let pack = run.join("data").join("ptbxl-100hz.safetensors");
 
     // Pack (the fingerprint covers the database file's contents through content()).
@@ -555,9 +562,11 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     runner.run(&st)?;
     let n_records = pack_records(&pack);
 
-    write_atomic(
-        &run.join("run.json"),
-        serde_json::to_string_pretty(&json!({
+    write_run_json(
+        root,
+        ecg,
+        &run,
+        json!({
             "title": if opts.demo { "synthetic PTB-XL (demo)" } else { "PTB-XL" },
             "synthetic": opts.demo,
             "data_source": data.display().to_string(),
@@ -566,13 +575,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             "tasks": tasks,
             "device": opts.device,
             "seed": opts.seed,
-            "git_revision": git_revision(root),
-            "libtorch": doctor.get("libtorch_version").cloned().unwrap_or(json!("unknown")),
-            "environment": doctor,
-            "started": now_utc(),
-            "command": std::env::args().collect::<Vec<_>>(),
-        }))?
-        .as_bytes(),
+        }),
     )?;
 
     let device = opts.device.as_str();
@@ -635,18 +638,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                 st = st.after("lcd/pretrain");
             }
             // A stop in the middle of training leaves checkpoint-last: continue from it.
-            // Otherwise a stage that must run again starts from an empty folder (what is
-            // there is stale: another config, binary or upstream result).
-            if resumable(&run, &runner, &st)? {
-                st = st.args(["--resume"]);
-            } else if (runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?))
-                && out_dir.exists()
-            {
-                std::fs::remove_dir_all(&out_dir).with_context(|| {
-                    format!("clearing the stale run folder {}", out_dir.display())
-                })?;
-            }
-            mark_attempt(&run, &runner, &st)?;
+            prepare_training(&run, &runner, &mut st, &out_dir)?;
             runner.run(&st)?;
             let mut ev = Stage::new(format!("eval/{task}/{}", m.dir), ecg)
                 .args([
@@ -694,6 +686,62 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     Ok(run)
 }
 
+/// `run.json`: what is being run (rewritten at every start): `fields` plus the git
+/// revision, libtorch and environment (`ecg doctor --json`), the start time and command.
+pub(crate) fn write_run_json(
+    root: &Path,
+    ecg: &Path,
+    run: &Path,
+    fields: serde_json::Value,
+) -> Result<()> {
+    let doctor = Command::new(ecg)
+        .args(["doctor", "--json"])
+        .output()
+        .context("running ecg doctor")?;
+    let doctor: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap_or(json!(null));
+    let mut v = fields;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("git_revision".into(), json!(git_revision(root)));
+        o.insert(
+            "libtorch".into(),
+            doctor
+                .get("libtorch_version")
+                .cloned()
+                .unwrap_or(json!("unknown")),
+        );
+        o.insert("environment".into(), doctor);
+        o.insert("started".into(), json!(now_utc()));
+        o.insert(
+            "command".into(),
+            json!(std::env::args().collect::<Vec<_>>()),
+        );
+    }
+    write_atomic(
+        &run.join("run.json"),
+        serde_json::to_string_pretty(&v)?.as_bytes(),
+    )
+}
+
+/// Before a training stage runs: a killed attempt with the same fingerprint resumes
+/// (`--resume`); otherwise a stage that must run again starts from an empty `out_dir`
+/// (what is there is stale: another config, binary or upstream result). Marks the attempt.
+pub(crate) fn prepare_training(
+    run: &Path,
+    runner: &Runner,
+    st: &mut Stage,
+    out_dir: &Path,
+) -> Result<()> {
+    if resumable(run, runner, st)? {
+        st.args.push("--resume".into());
+    } else if (runner.is_forced(st) || !runner.is_fresh(st, &runner.fingerprint(st)?))
+        && out_dir.exists()
+    {
+        std::fs::remove_dir_all(out_dir)
+            .with_context(|| format!("clearing the stale run folder {}", out_dir.display()))?;
+    }
+    mark_attempt(run, runner, st)
+}
+
 /// The training stage was attempted before with the same fingerprint and left a last
 /// checkpoint: resume instead of starting over (the trainer resumes bit-exactly on CPU).
 fn resumable(run: &Path, runner: &Runner, st: &Stage) -> Result<bool> {
@@ -729,7 +777,7 @@ fn mark_attempt(run: &Path, runner: &Runner, st: &Stage) -> Result<()> {
 }
 
 /// Records in a pack, read from its safetensors header (no tch, no polars here).
-fn pack_records(pack: &Path) -> Option<u64> {
+pub(crate) fn pack_records(pack: &Path) -> Option<u64> {
     use std::io::Read;
     let mut f = std::fs::File::open(pack).ok()?;
     let mut len = [0u8; 8];

@@ -38,6 +38,8 @@ fn opts(data: &Path, out: &Path) -> Options {
         force: vec![],
         demo: false,
         records: 0,
+        records_given: false,
+        synthetic: false,
         seed: 7,
     }
 }

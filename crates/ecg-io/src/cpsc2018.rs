@@ -9,7 +9,8 @@
 //! - [`read_mat`]: one recording → [`CpscRecord`] (signal as f32, lead-major).
 //! - [`load_reference`]: `REFERENCE.csv` → `(record, raw labels)` rows, as written.
 //! - [`load_dataset`]: every `*.mat` of a directory joined with its `REFERENCE.csv` row
-//!   (labels checked to lie in 1–9, de-duplicated, first label first).
+//!   (labels checked to lie in 1–9, de-duplicated, first label first; rows holding only
+//!   the undefined label 10 excluded and named, see [`UNDEFINED_LABEL`]).
 //!
 //! The PhysioNet/CinC 2020 WFDB re-release (`A0001.hea` + a `.mat` that is a MAT v4 header
 //! followed by format-16 samples, `16+24`) is read by [`crate::wfdb`], not here.
@@ -290,11 +291,27 @@ pub fn parse_reference(text: &str, path: &Path) -> Result<Vec<(String, Vec<u8>)>
     Ok(rows)
 }
 
-/// Check and normalise one record's raw labels: each in 1..=9, at least one, duplicates
-/// dropped (first occurrence kept). `reference` names the label file in errors.
+/// The label number some rows of the distributed `REFERENCE.csv` carry (18 of 6877, each
+/// as its only label: A0716, A0945, …) although the challenge defines classes 1–9 only.
+///
+/// Decision: such a label is not a class; it is dropped from the row, and a record left
+/// without a class is excluded from the dataset, named in a warning and in
+/// [`CpscDataset::excluded`] (a pack states them in its metadata). Counting these records
+/// as negatives for all nine classes would put unlabelled recordings into every metric as
+/// confirmed "no finding"; guessing a class would invent labels. Any other number outside
+/// 1–9 is still an error: it is not a known quirk of the file but a damaged one.
+pub const UNDEFINED_LABEL: u8 = 10;
+
+/// Check and normalise one record's raw labels: each in 1..=9 ([`UNDEFINED_LABEL`]
+/// dropped), duplicates dropped (first occurrence kept). `Ok(empty)` means the row held
+/// only [`UNDEFINED_LABEL`]; a row with no label at all is an error. `reference` names the
+/// label file in errors.
 pub fn check_labels(record: &str, raw: &[u8], reference: &Path) -> Result<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());
     for &l in raw {
+        if l == UNDEFINED_LABEL {
+            continue;
+        }
         if !(1..=9).contains(&l) {
             return Err(IoError::invalid(
                 reference,
@@ -306,7 +323,7 @@ pub fn check_labels(record: &str, raw: &[u8], reference: &Path) -> Result<Vec<u8
             out.push(l);
         }
     }
-    if out.is_empty() {
+    if raw.is_empty() {
         return Err(IoError::invalid(
             reference,
             format!("labels of `{record}`"),
@@ -316,16 +333,31 @@ pub fn check_labels(record: &str, raw: &[u8], reference: &Path) -> Result<Vec<u8
     Ok(out)
 }
 
+/// A loaded directory: the usable recordings, and the records excluded because their row
+/// holds only [`UNDEFINED_LABEL`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpscDataset {
+    pub examples: Vec<CpscExample>,
+    pub excluded: Vec<String>,
+}
+
 /// Every `*.mat` file of `dir` (sorted by name) with its labels from `dir/REFERENCE.csv`.
-/// Errors: a `.mat` file whose record is not in `REFERENCE.csv`, a label outside 1–9, an
-/// empty label set, and any error of [`read_mat`]. Rows of `REFERENCE.csv` without a file
-/// are ignored (a directory may hold a subset).
+/// Errors: a `.mat` file whose record is not in `REFERENCE.csv`, a label outside 1–9 other
+/// than [`UNDEFINED_LABEL`], an empty label set, and any error of [`read_mat`]. Rows of
+/// `REFERENCE.csv` without a file are ignored (a directory may hold a subset). Records
+/// whose row holds only [`UNDEFINED_LABEL`] are excluded (and not read), see
+/// [`load_dataset_with_exclusions`].
 pub fn load_dataset(dir: &Path) -> Result<Vec<CpscExample>> {
-    load_dataset_with_reference(dir, &dir.join("REFERENCE.csv"))
+    Ok(load_dataset_with_exclusions(dir, &dir.join("REFERENCE.csv"))?.examples)
 }
 
 /// [`load_dataset`] with the label file elsewhere.
 pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<CpscExample>> {
+    Ok(load_dataset_with_exclusions(dir, reference)?.examples)
+}
+
+/// [`load_dataset`], also returning the excluded records (each named in a warning).
+pub fn load_dataset_with_exclusions(dir: &Path, reference: &Path) -> Result<CpscDataset> {
     let rows = load_reference(reference)?;
     let labels: HashMap<String, Vec<u8>> = rows.into_iter().collect();
     let files = mat_files(dir)?;
@@ -336,6 +368,7 @@ pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<C
     }
     let _enter = span.enter();
     let mut out = Vec::with_capacity(files.len());
+    let mut excluded = Vec::new();
     for (name, path) in files {
         let raw = labels.get(&name).ok_or_else(|| {
             IoError::invalid(
@@ -345,14 +378,25 @@ pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<C
             )
         })?;
         let labels = check_labels(&name, raw, reference)?;
-        let record = read_mat(&path)?;
-        out.push(CpscExample { record, labels });
         {
             use tracing_indicatif::span_ext::IndicatifSpanExt;
             span.pb_inc(1);
         }
+        if labels.is_empty() {
+            tracing::warn!(
+                "{}: record `{name}` excluded: its only label is {UNDEFINED_LABEL}, not one of the challenge's classes 1-9",
+                reference.display()
+            );
+            excluded.push(name);
+            continue;
+        }
+        let record = read_mat(&path)?;
+        out.push(CpscExample { record, labels });
     }
-    Ok(out)
+    Ok(CpscDataset {
+        examples: out,
+        excluded,
+    })
 }
 
 /// `(stem, path)` of every `*.mat` in `dir`, sorted by stem.
@@ -416,10 +460,12 @@ mod tests {
         assert_eq!(check_labels("A", &[6, 6, 2], r).ok(), Some(vec![6, 2]));
         assert!(check_labels("A", &[], r).is_err());
         assert!(check_labels("A", &[0], r).is_err());
-        match check_labels("A0716", &[10], r) {
+        assert_eq!(check_labels("A0716", &[10], r).ok(), Some(vec![]));
+        assert_eq!(check_labels("A", &[10, 3], r).ok(), Some(vec![3]));
+        match check_labels("A0716", &[11], r) {
             Err(IoError::Invalid { field, msg, .. }) => {
                 assert!(
-                    field.contains("A0716") && msg.contains("10"),
+                    field.contains("A0716") && msg.contains("11"),
                     "{field}: {msg}"
                 )
             }

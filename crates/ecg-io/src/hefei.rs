@@ -13,7 +13,9 @@
 //!
 //! Labels come from the challenge's label file: tab-separated `file, age, sex, label…`
 //! (age and sex may be empty; label names are the challenge's, in Chinese in the original
-//! release, kept verbatim).
+//! release, kept verbatim here). [`classes`] maps them to stable English identifiers (the
+//! one table of the mapping, with its source); [`class_ids`] refuses a name outside it,
+//! naming the file and line. [`pack`] builds a packed dataset (record-wise stratified folds).
 //!
 //! Errors (all naming the file and line): a header that is not the 8 lead names, a row
 //! without exactly 8 columns, a value that is not an integer, fewer or more rows than
@@ -22,6 +24,9 @@
 use crate::error::{IoError, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+pub mod classes;
+pub mod pack;
 
 /// Leads stored in the files, in column order.
 pub const FILE_LEADS: [&str; 8] = ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"];
@@ -84,6 +89,31 @@ pub struct HefeiLabels {
     pub sex: Option<String>,
     /// Label names in file order, duplicates removed.
     pub labels: Vec<String>,
+    /// 1-based line of the row in the label file.
+    pub line: usize,
+}
+
+/// The stable English identifiers ([`classes::CLASSES`]) of a row's labels, in file order.
+/// A name outside the table is an error naming the label file, the line and the name.
+pub fn class_ids(row: &HefeiLabels, label_file: &Path) -> Result<Vec<&'static str>> {
+    row.labels
+        .iter()
+        .map(|zh| {
+            classes::by_zh(zh).map(|c| c.id).ok_or_else(|| {
+                IoError::parse(
+                    label_file,
+                    row.line,
+                    "labels",
+                    format!(
+                        "`{}`: unknown class `{zh}` (not one of the challenge's {} classes, \
+                         ecg_io::hefei::classes::CLASSES)",
+                        row.file,
+                        classes::CLASSES.len()
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// A record with its label-file row.
@@ -288,6 +318,7 @@ pub fn parse_labels(text: &str, path: &Path) -> Result<Vec<HefeiLabels>> {
             age,
             sex,
             labels,
+            line: line_no,
         });
     }
     Ok(out)

@@ -12,6 +12,7 @@
 pub mod cpsc2018;
 pub mod error;
 pub mod fetch;
+pub mod folds;
 pub mod hefei;
 pub mod mat;
 pub mod npy;

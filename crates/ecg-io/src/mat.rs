@@ -19,6 +19,9 @@
 //! MATLAB's column-major order; struct elements are in column-major element order, each
 //! holding its fields in the file's field order.
 //!
+//! [`write`] is the small writer beside it (double, char, struct; compressed), used for
+//! synthetic CPSC2018-layout recordings.
+//!
 //! Robustness: every length read from the file is checked against the bytes that are
 //! actually there before anything is allocated; decompression is bounded by zlib's maximum
 //! ratio; nesting depth is limited. Errors are [`IoError::Invalid`] naming the file, the
@@ -27,6 +30,8 @@ use crate::error::{IoError, Result};
 use flate2::read::ZlibDecoder;
 use std::io::Read;
 use std::path::Path;
+
+pub mod write;
 
 /// Byte order of a MAT-file, from its endian indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -182,16 +182,38 @@ pub struct CpscOptions {
     pub preprocessing: String,
     /// The band-pass the caller's preprocessing applies (stored as `PackMeta::bandpass`).
     pub bandpass: Option<crate::pack::Bandpass>,
+    /// Seed of the record-wise stratified folds.
+    pub fold_seed: u64,
 }
 
-/// Read, preprocess, then crop/pad every CPSC2018 record (500 Hz). Folds are assigned
-/// deterministically: record index in name order mod 10, plus 1.
+/// Read, preprocess, then crop/pad every CPSC2018 record (500 Hz). Folds: record-wise
+/// iterative stratification over the nine classes ([`crate::folds`], seeded; the data has
+/// no patient ids). Records whose only label is the undefined 10 are left out and named in
+/// the metadata ([`crate::cpsc2018::UNDEFINED_LABEL`]).
 pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
-    use crate::cpsc2018::{load_dataset, CLASSES};
+    use crate::cpsc2018::{load_dataset_with_exclusions, CLASSES, UNDEFINED_LABEL};
     if opts.length == 0 {
         return Err(IoError::invalid(&opts.data, "length", "must be positive"));
     }
-    let ex = load_dataset(&opts.data)?;
+    let loaded = load_dataset_with_exclusions(&opts.data, &opts.data.join("REFERENCE.csv"))?;
+    let ex = loaded.examples;
+    let folds = crate::folds::stratified_folds(
+        &ex.iter()
+            .map(|e| e.labels.iter().map(|&l| usize::from(l) - 1).collect())
+            .collect::<Vec<Vec<usize>>>(),
+        CLASSES.len(),
+        10,
+        opts.fold_seed,
+    );
+    let excluded = if loaded.excluded.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} records left out because their only REFERENCE.csv label is {UNDEFINED_LABEL}, not a challenge class: {}",
+            loaded.excluded.len(),
+            loaded.excluded.join(" ")
+        )
+    };
     let span = progress_span("cpsc2018", ex.len());
     let _enter = span.enter();
     let len = opts.length;
@@ -225,8 +247,8 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
         .collect::<Result<_>>()?;
     let records = ex
         .iter()
-        .enumerate()
-        .map(|(i, e)| {
+        .zip(&folds)
+        .map(|(e, &fold)| {
             let names: Vec<String> = e
                 .labels
                 .iter()
@@ -241,7 +263,7 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
                 id: e.record.name.clone(),
                 ecg_id: None,
                 patient_id: None,
-                fold: (i % 10 + 1) as u8,
+                fold,
                 codes: names.iter().map(|n| (n.clone(), 100.0)).collect(),
                 codes_raw: e
                     .labels
@@ -259,8 +281,8 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
         leads: LEADS_12.iter().map(|s| s.to_string()).collect(),
         samples: len,
         preprocessing: format!(
-            "{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; folds assigned as (index in name order) mod 10 + 1",
-            opts.preprocessing
+            "{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; folds: record-wise iterative stratification over the 9 classes (10 folds, seed {}; no patient ids in the data){excluded}",
+            opts.preprocessing, opts.fold_seed
         ),
         bandpass: opts.bandpass,
         source: opts.data.display().to_string(),

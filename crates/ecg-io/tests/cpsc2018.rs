@@ -306,7 +306,7 @@ fn load_dataset_joins_and_refuses() {
 
     for (reference, needle) in [
         (format!("{head}A0001,5,,\n"), "A0002"),
-        (format!("{head}A0001,5,,\nA0002,10,,\n"), "outside 1–9"),
+        (format!("{head}A0001,5,,\nA0002,11,,\n"), "outside 1–9"),
         (format!("{head}A0001,5,,\nA0002,,,\n"), "no label"),
         (format!("{head}A0001,5,,\nA0002,0,,\n"), "outside 1–9"),
     ] {
@@ -329,6 +329,17 @@ fn load_dataset_joins_and_refuses() {
         cpsc2018::load_dataset(&d.join("nope")),
         Err(IoError::Io { .. })
     ));
+
+    // Label 10 (undefined; 18 rows of the distributed REFERENCE.csv): dropped; a record
+    // left without a class is excluded and named.
+    write(
+        &d.join("REFERENCE.csv"),
+        format!("{head}A0001,10,4,\nA0002,10,,\n").as_bytes(),
+    );
+    let ds = cpsc2018::load_dataset_with_exclusions(d, &d.join("REFERENCE.csv")).expect("loads");
+    assert_eq!(ds.excluded, ["A0002"]);
+    assert_eq!(ds.examples.len(), 1);
+    assert_eq!(ds.examples[0].labels, [4]);
 }
 
 /// The real sample directory loads through `load_dataset` with its REFERENCE.csv labels.
@@ -350,6 +361,19 @@ fn sample_dataset_loads_with_reference_labels() {
             .expect("listed");
         assert_eq!(&ex.labels, raw, "{}", ex.record.name);
     }
+    // Every row of the distributed REFERENCE.csv passes the label check; exactly the 18
+    // rows whose only label is the undefined 10 come out empty (excluded when packed).
+    let reference = dir.join("REFERENCE.csv");
+    let mut excluded = Vec::new();
+    for (name, raw) in &rows {
+        let l = cpsc2018::check_labels(name, raw, &reference).unwrap_or_else(|e| panic!("{e}"));
+        if l.is_empty() {
+            assert_eq!(raw, &[cpsc2018::UNDEFINED_LABEL], "{name}");
+            excluded.push(name.as_str());
+        }
+    }
+    assert_eq!(excluded.len(), 18, "{excluded:?}");
+    assert_eq!(&excluded[..3], ["A0716", "A0945", "A1012"]);
 }
 
 /// Damaged copies of a real compressed file are errors naming the file, never panics.

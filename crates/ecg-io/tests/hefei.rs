@@ -183,3 +183,85 @@ fn dataset_joins_label_file_and_refuses_unknown_records() {
     std::fs::write(&labels, [0xb4u8, 0xb0, b'\t', b'\n']).expect("write");
     assert!(hefei::load_labels(&labels).is_err(), "non-UTF-8 label file");
 }
+
+fn identity(_: &mut [f32], _: usize) -> Result<(), String> {
+    Ok(())
+}
+
+fn pack_opts(d: &Path) -> hefei::pack::HefeiOptions {
+    hefei::pack::HefeiOptions {
+        data: d.to_path_buf(),
+        labels: None,
+        rate: 500,
+        mv_per_unit: DEFAULT_MV_PER_UNIT,
+        fold_seed: 5,
+        preprocessing: "none".into(),
+        bandpass: None,
+    }
+}
+
+/// `ecg pack hefei`'s builder: the label file in DIR, the records in DIR/train; classes as
+/// stable English identifiers, the Chinese text kept raw; folds in 1..=10.
+#[test]
+fn pack_maps_classes_and_refuses_unknown_names_with_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    std::fs::create_dir(d.join("train")).expect("mkdir");
+    for i in 1..=12 {
+        write(
+            &d.join("train").join(format!("{i}.txt")),
+            &record_text(5000),
+        );
+    }
+    let rows: String = (1..=12)
+        .map(|i| {
+            let l = if i % 3 == 0 {
+                "窦性心律\t完全性左束支传导阻滞"
+            } else {
+                "起搏心律"
+            };
+            format!("{i}.txt\t60\tMALE\t{l}\n")
+        })
+        .collect();
+    let labels = d.join("hf_round1_label.txt");
+    write(&labels, &rows);
+    let built =
+        hefei::pack::build_hefei(&pack_opts(d), None, &identity).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(built.records.len(), 12);
+    assert_eq!(built.meta.version, "round1");
+    assert_eq!(built.meta.leads.len(), 12);
+    let r = &built.records[2];
+    assert_eq!((r.id.as_str(), r.ecg_id), ("3", Some(3)));
+    assert_eq!(
+        r.codes,
+        [("SR".to_string(), 100.0), ("CLBBB".to_string(), 100.0)]
+    );
+    assert_eq!(r.codes_raw, "窦性心律\t完全性左束支传导阻滞");
+    assert!(built.records.iter().all(|r| (1..=10).contains(&r.fold)));
+    // The first record's lead I as read (identity preprocessing).
+    assert!((built.signals[1] - DEFAULT_MV_PER_UNIT as f32).abs() < 1e-7);
+    // Same seed, same folds.
+    let again = hefei::pack::build_hefei(&pack_opts(d), None, &identity).expect("again");
+    let folds = |b: &ecg_io::packer::Built| b.records.iter().map(|r| r.fold).collect::<Vec<_>>();
+    assert_eq!(folds(&built), folds(&again));
+
+    // A name outside the table: refused with the file and the line.
+    write(
+        &labels,
+        &format!("{rows}13.txt\t60\tMALE\t窦性心律\t心房扑动\n"),
+    );
+    match hefei::pack::build_hefei(&pack_opts(d), None, &identity) {
+        Err(e @ IoError::Parse { line: 13, .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("hf_round1_label.txt:13") && msg.contains("心房扑动"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected a parse error on line 13, got {other:?}"),
+    }
+    // Another rate without a resampler is refused.
+    let mut o = pack_opts(d);
+    o.rate = 100;
+    assert!(hefei::pack::build_hefei(&o, None, &identity).is_err());
+}

@@ -7,6 +7,7 @@
 //!   a packed record), [`TaskLabels`] (kept records + multi-hot `y`), [`named_task`]
 //!   (CPSC2018, Hefei-Tianchi), the fold constants.
 //! - [`ptbxl`]: the benchmark's six PTB-XL tasks, [`ptbxl_task`].
+//! - [`hefei`]: Hefei-Tianchi tasks (`classes`, `zhou2024` with LBBB ∪ CLBBB), [`hefei_task`].
 //! - [`stats`]: [`LabelStats`]: t(i), t(i,j), E and C; CSV export.
 //! - [`calibrate`]: Ĉ, p' = (1 − λ)·p + λ·(Ĉ p), λ fitted on validation.
 //!
@@ -15,6 +16,7 @@
 //! never NaN; no input from disk makes this crate panic.
 pub mod calibrate;
 pub mod error;
+pub mod hefei;
 pub mod ptbxl;
 pub mod stats;
 pub mod task;
@@ -24,6 +26,7 @@ pub use calibrate::{
     fit_lambda, lambda_grid, tuned_f1, Calibrator, Lambda, LambdaFit, LambdaMode, LAMBDA_STEP,
 };
 pub use error::{LabelError, Result};
+pub use hefei::{hefei_task, HefeiTask, ZHOU2024_REPORTED};
 pub use ptbxl::{ptbxl_task, PtbxlTask, StatementIndex};
 pub use stats::{matrix_csv, LabelStats};
 pub use task::{

@@ -25,6 +25,13 @@ pub enum SynthError {
         #[source]
         source: ecg_io::IoError,
     },
+    /// An ecg-io writer (MAT-5) refused a file.
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: ecg_io::IoError,
+    },
 }
 
 impl SynthError {

@@ -14,6 +14,9 @@
 //! - [`render`]: dipole → 12 leads at 100/500 Hz; quantisation to 1 µV units.
 //! - [`database`]: `ptbxl_database.csv`; [`generate_ptbxl`]: the whole dataset on disk,
 //!   WFDB files through `ecg_io::wfdb::write_record`.
+//! - [`layouts`]: the same recordings in the Hefei-Tianchi and CPSC2018 (MAT-5) layouts,
+//!   labels translated from the rendered statements ([`generate_hefei`],
+//!   [`generate_cpsc2018`]).
 //!
 //! # Invariants
 //! - Deterministic: the same [`SynthConfig`] gives byte-identical files, whatever the
@@ -62,6 +65,7 @@ pub mod dates;
 pub mod effects;
 pub mod error;
 pub mod folds;
+pub mod layouts;
 pub mod morphology;
 pub mod noise;
 pub mod plan;
@@ -73,6 +77,7 @@ mod generate;
 
 pub use error::{Result, SynthError};
 pub use generate::{generate_ptbxl, record_header, GenerateSummary};
+pub use layouts::{generate_cpsc2018, generate_hefei, LayoutSummary};
 pub use morphology::LEAD_NAMES;
 pub use plan::{record_path, DatasetPlan, PlannedRecord, SynthConfig, RATES, SUPERCLASSES};
 pub use render::{quantise, render, Leads12, RecordSpec};

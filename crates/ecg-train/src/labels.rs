@@ -15,7 +15,8 @@ fn lab(e: ecg_labels::LabelError) -> TrainError {
 ///
 /// PTB-XL packs (with a statement table): `all`, `diagnostic`, `subdiagnostic`,
 /// `superdiagnostic`, `form`, `rhythm`. Packs whose codes are class names: `classes`
-/// (CPSC2018 packs use the fixed 9-class vocabulary).
+/// (CPSC2018 packs use the fixed 9-class vocabulary). Hefei-Tianchi packs: `classes` and
+/// `zhou2024` ([`ecg_labels::hefei`]).
 pub fn task_for_pack(
     meta: &PackMeta,
     records: &[PackedRecord],
@@ -23,6 +24,10 @@ pub fn task_for_pack(
     min_likelihood: f64,
 ) -> Result<TaskLabels, TrainError> {
     let codes: Vec<RecordCodes<'_>> = records.iter().map(RecordCodes::from).collect();
+    if meta.dataset == "hefei" {
+        let t: ecg_labels::HefeiTask = task.parse().map_err(lab)?;
+        return ecg_labels::hefei_task(&codes, t).map_err(lab);
+    }
     if task == "classes" {
         let vocab = (meta.dataset == "cpsc2018").then(Vocabulary::cpsc2018);
         return ecg_labels::named_task(&meta.dataset, &codes, vocab.as_ref(), min_likelihood)

@@ -30,7 +30,8 @@ pub enum Cmd {
         /// Dataset directory.
         #[arg(long)]
         data: PathBuf,
-        /// PTB-XL sampling rate: 100 or 500.
+        /// Sampling rate of the pack. PTB-XL: 100 or 500 (its own files); Hefei-Tianchi: any
+        /// divisor-friendly rate (the 500 Hz files are resampled, scipy's resample_poly).
         #[arg(long, default_value_t = 100)]
         rate: u32,
         /// Zero-phase Butterworth band-pass `LO:HI` in Hz (e.g. 0.5:40).
@@ -45,6 +46,12 @@ pub enum Cmd {
         /// PTB-XL release, stored in the metadata (default: from the directory name).
         #[arg(long)]
         version: Option<String>,
+        /// Hefei-Tianchi: the label file (default: the `hf_round*_label.txt` in --data).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// CPSC2018, Hefei-Tianchi: seed of the record-wise stratified folds.
+        #[arg(long, default_value_t = 0)]
+        fold_seed: u64,
         /// Output file (.safetensors).
         #[arg(long)]
         out: PathBuf,
@@ -55,6 +62,7 @@ pub enum Cmd {
 pub enum PackDataset {
     Ptbxl,
     Cpsc2018,
+    Hefei,
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
@@ -86,12 +94,15 @@ pub fn run(cmd: Cmd) -> Result<()> {
             order,
             length,
             version,
+            labels,
+            fold_seed,
             out,
         } => {
             let band = bandpass.as_deref().map(parse_band).transpose()?;
             let fs = match dataset {
                 PackDataset::Ptbxl => rate as f64,
                 PackDataset::Cpsc2018 => ecg_io::cpsc2018::FS,
+                PackDataset::Hefei => rate as f64,
             };
             let sos = match band {
                 Some((lo, hi)) => Some(
@@ -136,9 +147,13 @@ pub fn run(cmd: Cmd) -> Result<()> {
                             length,
                             preprocessing: description,
                             bandpass,
+                            fold_seed,
                         },
                         &prep,
                     )
+                }
+                PackDataset::Hefei => {
+                    pack_hefei(&data, labels, rate, fold_seed, description, bandpass, &prep)
                 }
             }
             .with_context(|| format!("packing {}", data.display()))?;
@@ -148,6 +163,35 @@ pub fn run(cmd: Cmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `ecg pack hefei`: 500 Hz files resampled to `rate` (when it differs), then `prep`.
+fn pack_hefei(
+    data: &std::path::Path,
+    labels: Option<PathBuf>,
+    rate: u32,
+    fold_seed: u64,
+    preprocessing: String,
+    bandpass: Option<ecg_io::pack::Bandpass>,
+    prep: &ecg_io::packer::Preprocess,
+) -> ecg_io::Result<ecg_io::packer::Built> {
+    use ecg_io::hefei::pack::{build_hefei, HefeiOptions};
+    let from = ecg_io::hefei::FS as usize;
+    let resample = move |x: &[f32], samples: usize| {
+        ecg_dsp::resample::resample_poly_leads(x, samples, rate as usize, from)
+            .map_err(|e| e.to_string())
+    };
+    let opts = HefeiOptions {
+        data: data.to_path_buf(),
+        labels,
+        rate,
+        mv_per_unit: ecg_io::hefei::DEFAULT_MV_PER_UNIT,
+        fold_seed,
+        preprocessing,
+        bandpass,
+    };
+    let resample: &ecg_io::hefei::pack::Resample = &resample;
+    build_hefei(&opts, (rate as usize != from).then_some(resample), prep)
 }
 
 fn parse_band(s: &str) -> Result<(f64, f64)> {

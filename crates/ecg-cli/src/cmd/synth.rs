@@ -31,10 +31,60 @@ pub enum SynthCmd {
         #[arg(long, value_delimiter = ',', default_values_t = [100u32, 500])]
         rates: Vec<u32>,
     },
+    /// The same synthetic recordings in the Hefei-Tianchi layout (round 2): label file,
+    /// class list, hf_round2_train/<id>.txt (8 stored leads, 500 Hz, 4.88 µV units).
+    Hefei(LayoutArgs),
+    /// The same synthetic recordings in CPSC2018's original layout: A<id>.mat (MAT-5,
+    /// struct ECG with sex, age, data 12 × 5000 mV) and REFERENCE.csv.
+    Cpsc2018(LayoutArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LayoutArgs {
+    /// Records to plan (those whose statements have no counterpart are not written).
+    #[arg(long)]
+    records: usize,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+fn layout(a: LayoutArgs, name: &str) -> Result<()> {
+    let cfg = ecg_synth::SynthConfig {
+        records: a.records,
+        seed: a.seed,
+        rates: vec![ecg_synth::layouts::LAYOUT_RATE],
+    };
+    let s = match name {
+        "hefei" => ecg_synth::generate_hefei(&cfg, &a.out),
+        _ => ecg_synth::generate_cpsc2018(&cfg, &a.out),
+    }
+    .with_context(|| {
+        format!(
+            "generating a synthetic {name} dataset in {}",
+            a.out.display()
+        )
+    })?;
+    println!(
+        "{} records in the {name} layout ({} planned records had no {name} label) -> {}",
+        s.records,
+        s.skipped,
+        a.out.display()
+    );
+    Ok(())
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
     match cmd {
+        Cmd::Synth {
+            what: SynthCmd::Hefei(a),
+        } => layout(a, "hefei"),
+        Cmd::Synth {
+            what: SynthCmd::Cpsc2018(a),
+        } => layout(a, "cpsc2018"),
         Cmd::Synth {
             what:
                 SynthCmd::Ptbxl {
