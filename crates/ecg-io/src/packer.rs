@@ -13,6 +13,11 @@ use tracing_indicatif::span_ext::IndicatifSpanExt;
 /// Returns a message on failure (it is reported with the record's name).
 pub type Preprocess<'a> = dyn Fn(&mut [f32], usize) -> std::result::Result<(), String> + Sync + 'a;
 
+/// Resampling of one record // [leads, samples] row-major → (resampled, samples per lead).
+/// A closure, like [`Preprocess`], so this crate does not depend on ecg-dsp.
+pub type Resample<'a> =
+    dyn Fn(&[f32], usize) -> std::result::Result<(Vec<f32>, usize), String> + Sync + 'a;
+
 /// The 12 standard leads in PTB-XL's (and CPSC2018's) order.
 pub const LEADS_12: [&str; 12] = [
     "I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6",
@@ -176,8 +181,11 @@ fn check_leads(path: &Path, names: &[String]) -> Result<()> {
 pub struct CpscOptions {
     /// Directory of `A*.mat` files and `REFERENCE.csv`.
     pub data: PathBuf,
-    /// Samples per record: longer records keep their first `length` samples, shorter ones
-    /// are zero-padded at the end.
+    /// Sampling rate of the pack: 500 (the files'), or another rate through the resampler
+    /// given to [`build_cpsc2018`].
+    pub rate: u32,
+    /// Samples per record at `rate`: longer records keep their first `length` samples,
+    /// shorter ones are zero-padded at the end.
     pub length: usize,
     pub preprocessing: String,
     /// The band-pass the caller's preprocessing applies (stored as `PackMeta::bandpass`).
@@ -186,15 +194,31 @@ pub struct CpscOptions {
     pub fold_seed: u64,
 }
 
-/// Read, preprocess, then crop/pad every CPSC2018 record (500 Hz). Folds: record-wise
+/// Read, resample (when `opts.rate` is not 500), preprocess, then crop/pad every CPSC2018
+/// record. Folds: record-wise
 /// iterative stratification over the nine classes ([`crate::folds`], seeded; the data has
 /// no patient ids). Records whose only label is the undefined 10 are left out and named in
 /// the metadata ([`crate::cpsc2018::UNDEFINED_LABEL`]).
-pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
-    use crate::cpsc2018::{load_dataset_with_exclusions, CLASSES, UNDEFINED_LABEL};
+pub fn build_cpsc2018(
+    opts: &CpscOptions,
+    resample: Option<&Resample>,
+    prep: &Preprocess,
+) -> Result<Built> {
+    use crate::cpsc2018::{load_dataset_with_exclusions, CLASSES, FS, UNDEFINED_LABEL};
     if opts.length == 0 {
         return Err(IoError::invalid(&opts.data, "length", "must be positive"));
     }
+    let resample = match resample {
+        _ if f64::from(opts.rate) == FS => None,
+        Some(r) => Some(r),
+        None => {
+            return Err(IoError::invalid(
+                &opts.data,
+                "rate",
+                format!("{} Hz needs a resampler (the files are 500 Hz)", opts.rate),
+            ))
+        }
+    };
     let loaded = load_dataset_with_exclusions(&opts.data, &opts.data.join("REFERENCE.csv"))?;
     let ex = loaded.examples;
     let folds = crate::folds::stratified_folds(
@@ -233,13 +257,18 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
                     ),
                 ));
             }
-            let mut data = r.data.clone();
-            prep(&mut data, r.samples).map_err(|m| IoError::invalid(&path, "preprocessing", m))?;
+            let (mut data, samples) = match resample {
+                Some(f) => {
+                    f(&r.data, r.samples).map_err(|m| IoError::invalid(&path, "resampling", m))?
+                }
+                None => (r.data.clone(), r.samples),
+            };
+            prep(&mut data, samples).map_err(|m| IoError::invalid(&path, "preprocessing", m))?;
             let mut out = vec![0f32; 12 * len];
-            let keep = len.min(r.samples);
+            let keep = len.min(samples);
             for l in 0..12 {
                 out[l * len..l * len + keep]
-                    .copy_from_slice(&data[l * r.samples..l * r.samples + keep]);
+                    .copy_from_slice(&data[l * samples..l * samples + keep]);
             }
             span.pb_inc(1);
             Ok(out)
@@ -277,12 +306,18 @@ pub fn build_cpsc2018(opts: &CpscOptions, prep: &Preprocess) -> Result<Built> {
     let meta = PackMeta {
         dataset: "cpsc2018".into(),
         version: "2018".into(),
-        rate: 500,
+        rate: opts.rate,
         leads: LEADS_12.iter().map(|s| s.to_string()).collect(),
         samples: len,
         preprocessing: format!(
-            "{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; folds: record-wise iterative stratification over the 9 classes (10 folds, seed {}; no patient ids in the data){excluded}",
-            opts.preprocessing, opts.fold_seed
+            "{}{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; folds: record-wise iterative stratification over the 9 classes (10 folds, seed {}; no patient ids in the data){excluded}",
+            if resample.is_some() {
+                format!("resampled 500 → {} Hz (polyphase, scipy resample_poly); ", opts.rate)
+            } else {
+                String::new()
+            },
+            opts.preprocessing,
+            opts.fold_seed
         ),
         bandpass: opts.bandpass,
         source: opts.data.display().to_string(),

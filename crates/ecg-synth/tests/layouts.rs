@@ -98,11 +98,13 @@ fn cpsc2018_layout_reads_and_packs() {
     let built = packer::build_cpsc2018(
         &packer::CpscOptions {
             data: d.path().to_path_buf(),
+            rate: 500,
             length: 5000,
             preprocessing: "none".into(),
             bandpass: None,
             fold_seed: 0,
         },
+        None,
         &none,
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -3,7 +3,8 @@
 //! students of Zhou et al. 2024 (without and with KD) on the nine classes.
 //!
 //! Protocol (docs/reproducing.md): the original MAT-5 release with `REFERENCE.csv`; records
-//! cut or zero-padded to 10 s at 500 Hz (5000 samples, the teacher's whole-record input);
+//! resampled to 100 Hz and cut or zero-padded to 10 s (1000 samples, whole-record input, as
+//! the paper downsamples then crops or pads);
 //! folds 1–10 by record-wise iterative stratification (seeded; no patient ids), 1–8 train,
 //! 9 validation (thresholds, λ), 10 test. The paper splits 8:2 at random.
 use super::{Model, Plan};
@@ -33,7 +34,9 @@ pub fn plan() -> Plan {
         dataset: "cpsc2018",
         title: "CPSC2018",
         label_file,
-        pack_args: vec!["--length".into(), "5000".into()],
+        pack_args: ["--rate", "100", "--length", "1000"]
+            .map(String::from)
+            .to_vec(),
         default_tasks: &["classes"],
         tasks: &["classes"],
         models: vec![

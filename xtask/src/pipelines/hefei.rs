@@ -3,7 +3,7 @@
 //!
 //! Protocol (docs/reproducing.md): the label file's classes as stable English identifiers;
 //! task `zhou2024` (every class, LBBB = 左束支传导阻滞 ∪ 完全性左束支传导阻滞 as the paper
-//! counts it) or `classes`; whole 10 s records at 500 Hz; folds 1–10 by record-wise
+//! counts it) or `classes`; whole 10 s records resampled to 100 Hz; folds 1–10 by record-wise
 //! iterative stratification (seeded; no patient ids), 1–8 train, 9 validation, 10 test.
 use super::{Model, Plan};
 use anyhow::Result;
@@ -42,7 +42,7 @@ pub fn plan() -> Plan {
         dataset: "hefei",
         title: "Hefei-Tianchi",
         label_file,
-        pack_args: vec!["--rate".into(), "500".into()],
+        pack_args: ["--rate", "100"].map(String::from).to_vec(),
         default_tasks: &["zhou2024"],
         tasks: &["zhou2024", "classes"],
         models: vec![

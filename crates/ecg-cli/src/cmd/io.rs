@@ -30,8 +30,8 @@ pub enum Cmd {
         /// Dataset directory.
         #[arg(long)]
         data: PathBuf,
-        /// Sampling rate of the pack. PTB-XL: 100 or 500 (its own files); Hefei-Tianchi: any
-        /// divisor-friendly rate (the 500 Hz files are resampled, scipy's resample_poly).
+        /// Sampling rate of the pack. PTB-XL: 100 or 500 (its own files); CPSC2018 and
+        /// Hefei-Tianchi: 500 (the files') or another rate (resampled, scipy's resample_poly).
         #[arg(long, default_value_t = 100)]
         rate: u32,
         /// Zero-phase Butterworth band-pass `LO:HI` in Hz (e.g. 0.5:40).
@@ -40,7 +40,7 @@ pub enum Cmd {
         /// Butterworth order of the band-pass.
         #[arg(long, default_value_t = 3)]
         order: usize,
-        /// CPSC2018: samples per record (crop or zero-pad).
+        /// CPSC2018: samples per record at --rate (crop or zero-pad).
         #[arg(long)]
         length: Option<usize>,
         /// PTB-XL release, stored in the metadata (default: from the directory name).
@@ -101,8 +101,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             let band = bandpass.as_deref().map(parse_band).transpose()?;
             let fs = match dataset {
                 PackDataset::Ptbxl => rate as f64,
-                PackDataset::Cpsc2018 => ecg_io::cpsc2018::FS,
-                PackDataset::Hefei => rate as f64,
+                PackDataset::Cpsc2018 | PackDataset::Hefei => rate as f64,
             };
             let sos = match band {
                 Some((lo, hi)) => Some(
@@ -141,14 +140,17 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     let Some(length) = length else {
                         bail!("ecg pack cpsc2018 needs --length N (samples per record)")
                     };
+                    let resample = resampler_from_500(rate);
                     build_cpsc2018(
                         &CpscOptions {
                             data: data.clone(),
+                            rate,
                             length,
                             preprocessing: description,
                             bandpass,
                             fold_seed,
                         },
+                        (rate != 500).then_some(&resample as &ecg_io::packer::Resample),
                         &prep,
                     )
                 }
@@ -176,11 +178,7 @@ fn pack_hefei(
     prep: &ecg_io::packer::Preprocess,
 ) -> ecg_io::Result<ecg_io::packer::Built> {
     use ecg_io::hefei::pack::{build_hefei, HefeiOptions};
-    let from = ecg_io::hefei::FS as usize;
-    let resample = move |x: &[f32], samples: usize| {
-        ecg_dsp::resample::resample_poly_leads(x, samples, rate as usize, from)
-            .map_err(|e| e.to_string())
-    };
+    let resample = resampler_from_500(rate);
     let opts = HefeiOptions {
         data: data.to_path_buf(),
         labels,
@@ -190,8 +188,18 @@ fn pack_hefei(
         preprocessing,
         bandpass,
     };
-    let resample: &ecg_io::hefei::pack::Resample = &resample;
-    build_hefei(&opts, (rate as usize != from).then_some(resample), prep)
+    let resample: &ecg_io::packer::Resample = &resample;
+    build_hefei(&opts, (rate != 500).then_some(resample), prep)
+}
+
+/// 500 Hz → `rate` for every lead (scipy's resample_poly), for the packers.
+fn resampler_from_500(
+    rate: u32,
+) -> impl Fn(&[f32], usize) -> std::result::Result<(Vec<f32>, usize), String> + Sync {
+    move |x: &[f32], samples: usize| {
+        ecg_dsp::resample::resample_poly_leads(x, samples, rate as usize, 500)
+            .map_err(|e| e.to_string())
+    }
 }
 
 fn parse_band(s: &str) -> Result<(f64, f64)> {

@@ -20,9 +20,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use tracing_indicatif::span_ext::IndicatifSpanExt;
 
-/// Resampling of one record // [leads, samples] row-major → (resampled, samples per lead).
-pub type Resample<'a> =
-    dyn Fn(&[f32], usize) -> std::result::Result<(Vec<f32>, usize), String> + Sync + 'a;
+pub use crate::packer::Resample;
 
 /// Options for [`build_hefei`].
 #[derive(Debug, Clone)]
