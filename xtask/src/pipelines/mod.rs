@@ -50,7 +50,22 @@ pub struct Plan {
     pub synthetic_epochs: usize,
 }
 
+/// Below this many packed records (e.g. the 10-record CPSC2018 sample) one fold cannot
+/// hold the two validation records training needs: folds 1–6 train, 7–8 validation, 9–10
+/// test instead of 1–8 / 9 / 10 (stated in run.json and the report's header).
+pub const SMALL_DATA: u64 = 100;
+
+/// (train, validation, test) folds of a run with `records` records.
+pub fn split(records: Option<u64>) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    if records.is_some_and(|n| n < SMALL_DATA) {
+        ((1..=6).collect(), vec![7, 8], vec![9, 10])
+    } else {
+        ((1..=8).collect(), vec![9], vec![10])
+    }
+}
+
 /// The run's config for one model: `configs/<dataset>/<template>` with the run's keys.
+#[allow(clippy::too_many_arguments)]
 fn write_config(
     root: &Path,
     run: &Path,
@@ -58,6 +73,7 @@ fn write_config(
     task: &str,
     m: &Model,
     pack: &Path,
+    folds: &(Vec<u8>, Vec<u8>, Vec<u8>),
     opts: &Options,
 ) -> Result<PathBuf> {
     use reproduce::set_key;
@@ -70,6 +86,10 @@ fn write_config(
     let s = |v: String| Value::String(v);
     set_key(&mut doc, "data.pack", s(pack.display().to_string()))?;
     set_key(&mut doc, "data.task", s(task.into()))?;
+    let list = |f: &[u8]| Value::Array(f.iter().map(|&x| Value::Integer(x.into())).collect());
+    set_key(&mut doc, "data.train_folds", list(&folds.0))?;
+    set_key(&mut doc, "data.val_folds", list(&folds.1))?;
+    set_key(&mut doc, "data.test_folds", list(&folds.2))?;
     if let Some(p) = m.preset {
         set_key(&mut doc, "model.preset", s(p.into()))?;
     }
@@ -185,6 +205,8 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
         st = st.after(d);
     }
     runner.run(&st)?;
+    let n_records = reproduce::pack_records(&pack);
+    let folds = split(n_records);
     reproduce::write_run_json(
         root,
         ecg,
@@ -194,7 +216,8 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
             "title": if opts.synthetic { format!("synthetic {} (ecg synth)", plan.title) } else { plan.title.to_string() },
             "synthetic": opts.synthetic,
             "data_source": data.display().to_string(),
-            "n_records": reproduce::pack_records(&pack),
+            "n_records": n_records,
+            "folds": { "train": folds.0, "validation": folds.1, "test": folds.2 },
             "profile": "quick",
             "tasks": tasks,
             "models": plan.models.iter().map(|m| m.dir).collect::<Vec<_>>(),
@@ -205,7 +228,8 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
 
     for task in &tasks {
         for m in &plan.models {
-            train_and_eval(root, ecg, &run, &mut runner, plan, task, m, &pack, opts)?;
+            let cfg = write_config(root, &run, plan, task, m, &pack, &folds, opts)?;
+            train_and_eval(ecg, &run, &mut runner, task, m, &cfg, opts)?;
         }
     }
     runner.force.push("report".into());
@@ -227,35 +251,31 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
     Ok(run)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn train_and_eval(
-    root: &Path,
     ecg: &Path,
     run: &Path,
     runner: &mut Runner,
-    plan: &Plan,
     task: &str,
     m: &Model,
-    pack: &Path,
+    cfg: &Path,
     opts: &Options,
 ) -> Result<()> {
-    let cfg = write_config(root, run, plan, task, m, pack, opts)?;
     let out_dir = run.join(task).join(m.dir);
     let ckpt = out_dir.join("checkpoint-best.safetensors");
     let train_name = format!("train/{task}/{}", m.dir);
     let mut st = if m.distill {
         Stage::new(&train_name, ecg)
             .args(["distill", "--config"])
-            .arg_path(&cfg)
+            .arg_path(cfg)
             .args(["--teacher"])
             .arg_path(&teacher_checkpoint(run, task))
             .after(&format!("train/{task}/teacher"))
     } else {
         Stage::new(&train_name, ecg)
             .args(["train", "--config"])
-            .arg_path(&cfg)
+            .arg_path(cfg)
     };
-    st = st.content(&cfg).after("pack").output(&ckpt);
+    st = st.content(cfg).after("pack").output(&ckpt);
     reproduce::prepare_training(run, runner, &mut st, &out_dir)?;
     runner.run(&st)?;
     let mut ev = Stage::new(format!("eval/{task}/{}", m.dir), ecg)
@@ -273,4 +293,27 @@ fn train_and_eval(
             .output(&out_dir.join("metrics_calibrated.json"));
     }
     runner.run(&ev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_runs_get_two_validation_and_two_test_folds() {
+        assert_eq!(
+            split(Some(10)),
+            ((1..=6).collect(), vec![7, 8], vec![9, 10])
+        );
+        assert_eq!(split(Some(500)), ((1..=8).collect(), vec![9], vec![10]));
+        assert_eq!(split(None), ((1..=8).collect(), vec![9], vec![10]));
+        for p in [cpsc2018::plan(), hefei::plan()] {
+            let root = crate::workspace_root();
+            for m in &p.models {
+                let t = root.join("configs").join(p.dataset).join(m.template);
+                assert!(t.is_file(), "{}", t.display());
+            }
+            assert!(p.models.iter().any(|m| m.dir == "teacher"));
+        }
+    }
 }
