@@ -326,25 +326,15 @@ pub fn load_dataset(dir: &Path) -> Result<Vec<CpscExample>> {
 
 /// [`load_dataset`] with the label file elsewhere.
 pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<CpscExample>> {
-    let rows = load_reference(reference)?;
-    let labels: HashMap<String, Vec<u8>> = rows.into_iter().collect();
-    let files = mat_files(dir)?;
+    let index = index_dataset(dir, reference)?;
     let span = tracing::info_span!("cpsc2018", dir = %dir.display());
     {
         use tracing_indicatif::span_ext::IndicatifSpanExt;
-        span.pb_set_length(files.len() as u64);
+        span.pb_set_length(index.len() as u64);
     }
     let _enter = span.enter();
-    let mut out = Vec::with_capacity(files.len());
-    for (name, path) in files {
-        let raw = labels.get(&name).ok_or_else(|| {
-            IoError::invalid(
-                reference,
-                "Recording",
-                format!("record `{name}` ({}) is not listed", path.display()),
-            )
-        })?;
-        let labels = check_labels(&name, raw, reference)?;
+    let mut out = Vec::with_capacity(index.len());
+    for (_, path, labels) in index {
         let record = read_mat(&path)?;
         out.push(CpscExample { record, labels });
         {
@@ -355,7 +345,28 @@ pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<C
     Ok(out)
 }
 
-/// `(stem, path)` of every `*.mat` in `dir`, sorted by stem.
+/// The records of a directory without their signals: (name, `.mat` path, checked labels)
+/// in name order; every file must be listed in `reference` (the packer reads the signals
+/// one at a time from this index).
+pub fn index_dataset(dir: &Path, reference: &Path) -> Result<Vec<(String, PathBuf, Vec<u8>)>> {
+    let rows = load_reference(reference)?;
+    let labels: HashMap<String, Vec<u8>> = rows.into_iter().collect();
+    mat_files(dir)?
+        .into_iter()
+        .map(|(name, path)| {
+            let raw = labels.get(&name).ok_or_else(|| {
+                IoError::invalid(
+                    reference,
+                    "Recording",
+                    format!("record `{name}` ({}) is not listed", path.display()),
+                )
+            })?;
+            let labels = check_labels(&name, raw, reference)?;
+            Ok((name, path, labels))
+        })
+        .collect()
+}
+
 fn mat_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| IoError::io(dir, e))? {
