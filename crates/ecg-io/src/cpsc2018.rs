@@ -356,20 +356,49 @@ pub fn load_dataset_with_reference(dir: &Path, reference: &Path) -> Result<Vec<C
     Ok(load_dataset_with_exclusions(dir, reference)?.examples)
 }
 
-/// [`load_dataset`], also returning the excluded records (each named in a warning).
+/// [`load_dataset`], also returning the excluded records.
 pub fn load_dataset_with_exclusions(dir: &Path, reference: &Path) -> Result<CpscDataset> {
-    let rows = load_reference(reference)?;
-    let labels: HashMap<String, Vec<u8>> = rows.into_iter().collect();
-    let files = mat_files(dir)?;
+    let index = index_dataset(dir, reference)?;
     let span = tracing::info_span!("cpsc2018", dir = %dir.display());
     {
         use tracing_indicatif::span_ext::IndicatifSpanExt;
-        span.pb_set_length(files.len() as u64);
+        span.pb_set_length(index.records.len() as u64);
     }
     let _enter = span.enter();
-    let mut out = Vec::with_capacity(files.len());
-    let mut excluded = Vec::new();
-    for (name, path) in files {
+    let mut out = Vec::with_capacity(index.records.len());
+    for (_, path, labels) in index.records {
+        let record = read_mat(&path)?;
+        out.push(CpscExample { record, labels });
+        {
+            use tracing_indicatif::span_ext::IndicatifSpanExt;
+            span.pb_inc(1);
+        }
+    }
+    Ok(CpscDataset {
+        examples: out,
+        excluded: index.excluded,
+    })
+}
+
+/// A directory's records without their signals ([`index_dataset`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpscIndex {
+    /// (name, `.mat` path, checked labels) in name order.
+    pub records: Vec<(String, PathBuf, Vec<u8>)>,
+    /// Records whose row holds only [`UNDEFINED_LABEL`] (each named in a warning).
+    pub excluded: Vec<String>,
+}
+
+/// The records of a directory without their signals, in name order; every file must be
+/// listed in `reference` (the packer reads the signals one at a time from this index).
+pub fn index_dataset(dir: &Path, reference: &Path) -> Result<CpscIndex> {
+    let rows = load_reference(reference)?;
+    let labels: HashMap<String, Vec<u8>> = rows.into_iter().collect();
+    let mut index = CpscIndex {
+        records: Vec::new(),
+        excluded: Vec::new(),
+    };
+    for (name, path) in mat_files(dir)? {
         let raw = labels.get(&name).ok_or_else(|| {
             IoError::invalid(
                 reference,
@@ -378,28 +407,19 @@ pub fn load_dataset_with_exclusions(dir: &Path, reference: &Path) -> Result<Cpsc
             )
         })?;
         let labels = check_labels(&name, raw, reference)?;
-        {
-            use tracing_indicatif::span_ext::IndicatifSpanExt;
-            span.pb_inc(1);
-        }
         if labels.is_empty() {
             tracing::warn!(
                 "{}: record `{name}` excluded: its only label is {UNDEFINED_LABEL}, not one of the challenge's classes 1-9",
                 reference.display()
             );
-            excluded.push(name);
-            continue;
+            index.excluded.push(name);
+        } else {
+            index.records.push((name, path, labels));
         }
-        let record = read_mat(&path)?;
-        out.push(CpscExample { record, labels });
     }
-    Ok(CpscDataset {
-        examples: out,
-        excluded,
-    })
+    Ok(index)
 }
 
-/// `(stem, path)` of every `*.mat` in `dir`, sorted by stem.
 fn mat_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| IoError::io(dir, e))? {

@@ -50,6 +50,13 @@ pub enum IoError {
     /// A download that failed: unreachable host, HTTP error status, broken connection.
     #[error("{url}: {msg}")]
     Download { url: String, msg: String },
+    /// Signal processing (resampling, band-pass) refused a record or a setting.
+    #[error("{context}: {source}")]
+    Dsp {
+        context: String,
+        #[source]
+        source: ecg_dsp::DspError,
+    },
     /// A valid file that uses a feature this crate does not implement.
     #[error("{path}: field `{field}`: unsupported: {msg}")]
     Unsupported {

@@ -177,6 +177,8 @@ pub fn record_file(rec: &PtbxlRecord, rate: u32) -> Option<&str> {
 }
 
 #[cfg(feature = "polars")]
+pub(crate) use tables::read_csv;
+#[cfg(feature = "polars")]
 pub use tables::{load_database, load_statements};
 
 #[cfg(feature = "polars")]
@@ -188,9 +190,10 @@ mod tables {
     use super::*;
     use polars::prelude::*;
 
-    type Cols = Vec<(String, Vec<Option<String>>)>;
+    pub(crate) type Cols = Vec<(String, Vec<Option<String>>)>;
 
-    fn read_csv(path: &Path) -> Result<Cols> {
+    /// Every column of a CSV file as text (`None` for an empty cell), by header name.
+    pub(crate) fn read_csv(path: &Path) -> Result<Cols> {
         if !path.is_file() {
             return Err(IoError::io(
                 path,

@@ -184,20 +184,19 @@ fn dataset_joins_label_file_and_refuses_unknown_records() {
     assert!(hefei::load_labels(&labels).is_err(), "non-UTF-8 label file");
 }
 
-fn identity(_: &mut [f32], _: usize) -> Result<(), String> {
-    Ok(())
-}
-
 fn pack_opts(d: &Path) -> hefei::pack::HefeiOptions {
     hefei::pack::HefeiOptions {
         data: d.to_path_buf(),
         labels: None,
-        rate: 500,
         mv_per_unit: DEFAULT_MV_PER_UNIT,
         fold_seed: 5,
-        preprocessing: "none".into(),
-        bandpass: None,
     }
+}
+
+fn pack(d: &Path, out: &Path, rate: u32) -> ecg_io::Result<ecg_io::pack::PackedDataset> {
+    let prep = ecg_io::packer::Prep::new(rate, None)?;
+    hefei::pack::pack_hefei(&pack_opts(d), &prep, out)?;
+    ecg_io::pack::PackedDataset::open(out)
 }
 
 /// `ecg pack hefei`'s builder: the label file in DIR, the records in DIR/train; classes as
@@ -225,32 +224,39 @@ fn pack_maps_classes_and_refuses_unknown_names_with_file_and_line() {
         .collect();
     let labels = d.join("hf_round1_label.txt");
     write(&labels, &rows);
-    let built =
-        hefei::pack::build_hefei(&pack_opts(d), None, &identity).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(built.records.len(), 12);
-    assert_eq!(built.meta.version, "round1");
-    assert_eq!(built.meta.leads.len(), 12);
-    let r = &built.records[2];
+    let out = d.join("p.safetensors");
+    let p = pack(d, &out, 500).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.len(), 12);
+    assert_eq!(p.meta().version, "round1");
+    assert_eq!((p.meta().leads.len(), p.meta().samples), (12, 5000));
+    let r = &p.records()[2];
     assert_eq!((r.id.as_str(), r.ecg_id), ("3", Some(3)));
     assert_eq!(
         r.codes,
         [("SR".to_string(), 100.0), ("CLBBB".to_string(), 100.0)]
     );
     assert_eq!(r.codes_raw, "窦性心律\t完全性左束支传导阻滞");
-    assert!(built.records.iter().all(|r| (1..=10).contains(&r.fold)));
-    // The first record's lead I as read (identity preprocessing).
-    assert!((built.signals[1] - DEFAULT_MV_PER_UNIT as f32).abs() < 1e-7);
-    // Same seed, same folds.
-    let again = hefei::pack::build_hefei(&pack_opts(d), None, &identity).expect("again");
-    let folds = |b: &ecg_io::packer::Built| b.records.iter().map(|r| r.fold).collect::<Vec<_>>();
-    assert_eq!(folds(&built), folds(&again));
+    assert!(p.records().iter().all(|r| (1..=10).contains(&r.fold)));
+    // The first record's lead I as read (no preprocessing): row t holds I = t units.
+    assert!((p.signal(0)[1] - DEFAULT_MV_PER_UNIT as f32).abs() < 1e-7);
+    let folds: Vec<u8> = p.records().iter().map(|r| r.fold).collect();
+    drop(p);
+    // Same seed, same folds; at 100 Hz the records are resampled to 1000 samples.
+    let p = pack(d, &out, 100).expect("again");
+    assert_eq!(p.meta().samples, 1000);
+    assert_eq!(
+        p.records().iter().map(|r| r.fold).collect::<Vec<_>>(),
+        folds
+    );
+    drop(p);
 
-    // A name outside the table: refused with the file and the line.
+    // A name outside the table: refused with the file and the line, and no pack written.
+    let out2 = d.join("q.safetensors");
     write(
         &labels,
         &format!("{rows}13.txt\t60\tMALE\t窦性心律\t心房扑动\n"),
     );
-    match hefei::pack::build_hefei(&pack_opts(d), None, &identity) {
+    match pack(d, &out2, 500) {
         Err(e @ IoError::Parse { line: 13, .. }) => {
             let msg = e.to_string();
             assert!(
@@ -260,8 +266,5 @@ fn pack_maps_classes_and_refuses_unknown_names_with_file_and_line() {
         }
         other => panic!("expected a parse error on line 13, got {other:?}"),
     }
-    // Another rate without a resampler is refused.
-    let mut o = pack_opts(d);
-    o.rate = 100;
-    assert!(hefei::pack::build_hefei(&o, None, &identity).is_err());
+    assert!(!out2.exists());
 }

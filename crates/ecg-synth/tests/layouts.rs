@@ -2,6 +2,7 @@
 //! real readers of ecg-io (the ones `ecg pack` uses), with the labels the tables promise,
 //! and pack with stratified folds.
 use ecg_io::hefei::{self, classes, ReadOptions};
+use ecg_io::pack::PackedDataset;
 use ecg_io::{cpsc2018, packer};
 use ecg_synth::{generate_cpsc2018, generate_hefei, SynthConfig};
 
@@ -13,8 +14,8 @@ fn cfg(records: usize) -> SynthConfig {
     }
 }
 
-fn none(_: &mut [f32], _: usize) -> Result<(), String> {
-    Ok(())
+fn prep() -> packer::Prep {
+    packer::Prep::new(500, None).expect("prep")
 }
 
 #[test]
@@ -53,26 +54,25 @@ fn hefei_layout_reads_and_packs() {
         std::fs::read_to_string(d.path().join("hf_round2_arrythmia.txt")).expect("class list");
     assert_eq!(classes_file.lines().count(), 34);
 
-    let built = hefei::pack::build_hefei(
+    let out = d.path().join("hefei.safetensors");
+    hefei::pack::pack_hefei(
         &hefei::pack::HefeiOptions {
             data: d.path().to_path_buf(),
             labels: None,
-            rate: 500,
             mv_per_unit: hefei::DEFAULT_MV_PER_UNIT,
             fold_seed: 1,
-            preprocessing: "none".into(),
-            bandpass: None,
         },
-        None,
-        &none,
+        &prep(),
+        &out,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(built.records.len(), s.records);
-    assert_eq!(built.signals.len(), s.records * 12 * 5000);
-    assert_eq!(built.meta.dataset, "hefei");
-    assert_eq!(built.meta.version, "round2");
+    let p = PackedDataset::open(&out).expect("opens");
+    assert_eq!(p.len(), s.records);
+    assert_eq!(p.meta().samples, 5000);
+    assert_eq!(p.meta().dataset, "hefei");
+    assert_eq!(p.meta().version, "round2");
     let mut per_fold = [0usize; 10];
-    for r in &built.records {
+    for r in p.records() {
         per_fold[usize::from(r.fold) - 1] += 1;
     }
     assert!(per_fold.iter().all(|&n| n >= 3), "{per_fold:?}");
@@ -95,23 +95,21 @@ fn cpsc2018_layout_reads_and_packs() {
         normal * 3 > ex.len(),
         "Normal is the commonest class: {normal}"
     );
-    let built = packer::build_cpsc2018(
+    let out = d.path().join("cpsc.safetensors");
+    packer::pack_cpsc2018(
         &packer::CpscOptions {
             data: d.path().to_path_buf(),
-            rate: 500,
             length: 5000,
-            preprocessing: "none".into(),
-            bandpass: None,
             fold_seed: 0,
         },
-        None,
-        &none,
+        &prep(),
+        &out,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(built.records.len(), s.records);
+    let p = PackedDataset::open(&out).expect("opens");
+    assert_eq!(p.len(), s.records);
     // The pack holds the .mat data as written (µV-quantised mV), lead-major.
-    let first = &ex[0].record;
-    assert_eq!(&built.signals[..5000], first.lead(0));
+    assert_eq!(&p.signal(0)[..5000], ex[0].record.lead(0));
 }
 
 #[test]

@@ -1,5 +1,9 @@
 //! `ecg predict`: WFDB records in, label probabilities out, with the checkpoint's own
-//! preprocessing (lead selection by name, standardiser, windows and aggregation).
+//! preprocessing: the model's leads picked by name from any lead order
+//! ([`ecg_io::leads::normalize`]: `aVR` = `AVR`), resampling to the model's rate and the
+//! pack's band-pass through the packers' own [`ecg_io::packer::Prep`] (so a record scores
+//! exactly as if it had been packed at the model's rate), then the standardiser, windows
+//! and aggregation.
 use crate::checkpoint::read_preprocessing;
 use crate::config::{DeviceChoice, InputMode};
 use crate::error::TrainError;
@@ -12,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct Prediction {
     pub record: String,
     pub probabilities: Vec<f64>,
+    /// What was done to fit the record to the model: leads picked, resampling.
+    pub note: String,
 }
 
 /// Class names and one prediction per record.
@@ -41,44 +47,47 @@ impl Predictions {
     }
 }
 
-/// Reads one WFDB record into the network's input rows `[leads * samples]` (physical
-/// units, before standardisation) and its length.
-fn read_input(record: &Path, leads: &[String], rate: u32) -> Result<(Vec<f32>, usize), TrainError> {
-    let rec = ecg_io::wfdb::read_record(record)?;
-    let fs = rec.header.fs();
-    if (fs - f64::from(rate)).abs() > 1e-6 {
-        return Err(TrainError::Data(format!(
-            "{}: sampled at {fs} Hz, the model was trained at {rate} Hz (resample it first, e.g. use the 100 Hz PTB-XL files for a 100 Hz model)",
-            record.display()
-        )));
-    }
-    let names: Vec<String> = rec
-        .header
-        .signals
+/// Reads one WFDB record into the network's input rows `[leads * samples]` at the model's
+/// rate, after the pack's preprocessing (physical units, before standardisation), its
+/// length, and a note of what was done.
+fn read_input(
+    record: &Path,
+    leads: &[String],
+    prep: &ecg_io::packer::Prep,
+) -> Result<(Vec<f32>, usize, String), TrainError> {
+    let r = ecg_io::packer::read_wfdb(record, leads, false)?;
+    let picked: Vec<&str> = leads
         .iter()
-        .map(|s| s.description.clone().unwrap_or_default())
+        .map(|l| {
+            let n = ecg_io::leads::normalize(l);
+            r.names
+                .iter()
+                .find(|h| ecg_io::leads::normalize(h) == n)
+                .map_or(l.as_str(), String::as_str)
+        })
         .collect();
-    let mut out = Vec::with_capacity(leads.len() * rec.samples);
-    for l in leads {
-        let i = names
+    let in_order = r.names.len() == leads.len()
+        && r.names
             .iter()
-            .position(|n| n.trim().eq_ignore_ascii_case(l))
-            .ok_or_else(|| {
-                TrainError::Data(format!(
-                    "{}: no lead `{l}` (the record has {names:?})",
-                    record.display()
-                ))
-            })?;
-        let row = rec.lead(i);
-        if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(TrainError::Data(format!(
-                "{}: lead {l} sample {j} is not a number (invalid sample)",
-                record.display()
-            )));
-        }
-        out.extend_from_slice(row);
+            .zip(leads)
+            .all(|(h, l)| ecg_io::leads::normalize(h) == ecg_io::leads::normalize(l));
+    let mut note = if in_order {
+        format!("leads {picked:?} as stored")
+    } else {
+        format!(
+            "leads {picked:?} picked by name from the record's {:?}",
+            r.names
+        )
+    };
+    if (r.fs - f64::from(prep.rate())).abs() > 1e-9 {
+        note.push_str(&format!(
+            "; resampled {} Hz -> {} Hz (resample_poly, as packing)",
+            r.fs,
+            prep.rate()
+        ));
     }
-    Ok((out, rec.samples))
+    let (x, n) = prep.apply(record, r.data, r.samples, r.fs)?;
+    Ok((x, n, note))
 }
 
 /// Scores WFDB records (paths without extension) with a checkpoint.
@@ -90,39 +99,28 @@ pub fn predict(
     let device = device.resolve()?;
     let prep = read_preprocessing(ckpt)?;
     let (_vs, net, _spec) = ecg_nn::checkpoint::load(ckpt, device)?;
-    // The pack's filtering, replayed on each record (same design, same zero-phase filter).
-    let sos = match prep.pack_bandpass {
-        Some(b) => Some(
-            ecg_dsp::filter::butter_sos(
-                b.order,
-                ecg_dsp::filter::Band::Bandpass(b.low_hz, b.high_hz),
-                f64::from(prep.rate),
-            )
-            .map_err(|e| TrainError::Checkpoint {
-                path: ckpt.to_path_buf(),
-                msg: format!("pack band-pass {b:?}: {e}"),
-            })?,
-        ),
-        None if !prep.pack_preprocessing.trim_start().starts_with("none") => {
-            return Err(TrainError::Checkpoint {
-                path: ckpt.to_path_buf(),
-                msg: format!(
-                    "the model was trained on a pack preprocessed as `{}`, which predict cannot \
-                     replay (the sidecar has no pack_bandpass); repack and retrain, or score \
-                     records packed the same way with `ecg eval --pack`",
-                    prep.pack_preprocessing
-                ),
-            })
+    // The pack's resampling and filtering, replayed on each record by the packers' code.
+    if prep.pack_bandpass.is_none() && !prep.pack_preprocessing.trim_start().starts_with("none") {
+        return Err(TrainError::Checkpoint {
+            path: ckpt.to_path_buf(),
+            msg: format!(
+                "the model was trained on a pack preprocessed as `{}`, which predict cannot \
+                 replay (the sidecar has no pack_bandpass); repack and retrain, or score \
+                 records packed the same way with `ecg eval --pack`",
+                prep.pack_preprocessing
+            ),
+        });
+    }
+    let pack_prep = ecg_io::packer::Prep::new(prep.rate, prep.pack_bandpass).map_err(|e| {
+        TrainError::Checkpoint {
+            path: ckpt.to_path_buf(),
+            msg: format!("pack preprocessing: {e}"),
         }
-        None => None,
-    };
+    })?;
     let mut out = Vec::with_capacity(records.len());
     for r in records {
-        let (mut x, samples) = read_input(r, &prep.leads, prep.rate)?;
-        if let Some(sos) = &sos {
-            ecg_dsp::filter::sosfiltfilt_leads(sos, &mut x, samples)
-                .map_err(|e| TrainError::Data(format!("{}: band-pass: {e}", r.display())))?;
-        }
+        let (mut x, samples, note) = read_input(r, &prep.leads, &pack_prep)?;
+        tracing::info!("{}: {note}", r.display());
         match prep.input {
             InputMode::Whole if samples != prep.record_samples => {
                 return Err(TrainError::Data(format!(
@@ -153,6 +151,7 @@ pub fn predict(
         out.push(Prediction {
             record: r.display().to_string(),
             probabilities: p.row(0).to_vec(),
+            note,
         });
     }
     Ok(Predictions {

@@ -197,7 +197,7 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
         .args(["pack", plan.dataset, "--data"])
         .arg_path(&data)
         .args(&plan.pack_args)
-        .args(["--fold-seed", &opts.seed.to_string(), "--out"])
+        .args(["--seed", &opts.seed.to_string(), "--out"])
         .arg_path(&pack)
         .content(&labels)
         .output(&pack);

@@ -2,8 +2,7 @@
 //! datasets (thin over ecg-io and ecg-dsp).
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
-use ecg_dsp::filter::{butter_sos, sosfiltfilt_leads, Band};
-use ecg_io::packer::{build_cpsc2018, build_ptbxl, CpscOptions, PtbxlOptions};
+use ecg_io::packer::{pack_cpsc2018, pack_ptbxl, CpscOptions, Prep, PtbxlOptions};
 use ecg_io::wfdb::{read_record, Header};
 use std::path::PathBuf;
 
@@ -24,34 +23,54 @@ pub enum Cmd {
         record: PathBuf,
     },
     /// Write a packed dataset (safetensors: `signals` f32 [records, leads, samples] plus
-    /// per-record and dataset metadata).
+    /// per-record and dataset metadata), streaming: memory stays bounded whatever the
+    /// dataset size, and the file appears only once complete.
     Pack {
         dataset: PackDataset,
-        /// Dataset directory.
+        /// Dataset directory (ptbxl, cpsc2018, hefei).
+        #[arg(long, required_unless_present = "manifest")]
+        data: Option<PathBuf>,
+        /// manifest: the CSV listing the records (columns `record` = path without
+        /// extension relative to the CSV, `labels` = class names separated by `;`,
+        /// optional `fold` 1..=10 and `patient`).
         #[arg(long)]
-        data: PathBuf,
-        /// Sampling rate of the pack. PTB-XL: 100 or 500 (its own files); CPSC2018 and
-        /// Hefei-Tianchi: 500 (the files') or another rate (resampled, scipy's resample_poly).
+        manifest: Option<PathBuf>,
+        /// manifest: the pack's leads, comma-separated, matched by name in each record
+        /// (aVR = AVR); default the 12 standard leads.
+        #[arg(long, value_delimiter = ',')]
+        leads: Option<Vec<String>>,
+        /// manifest: the allowed class names, comma-separated (any other label is an
+        /// error); default the manifest's own names.
+        #[arg(long, value_delimiter = ',')]
+        classes: Option<Vec<String>>,
+        /// Seed of the stratified fold assignment: cpsc2018, hefei (record-wise; no patient
+        /// ids), manifest when it gives no folds.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// hefei: the label file (default: the one hf_round*_label.txt in --data).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// The pack's sampling rate in Hz; records at another rate are resampled
+        /// (scipy resample_poly).
         #[arg(long, default_value_t = 100)]
         rate: u32,
+        /// PTB-XL: which files to read, 100 (records100) or 500 (records500); default:
+        /// the files at --rate if there are such, else records500.
+        #[arg(long)]
+        source_rate: Option<u32>,
         /// Zero-phase Butterworth band-pass `LO:HI` in Hz (e.g. 0.5:40).
         #[arg(long)]
         bandpass: Option<String>,
         /// Butterworth order of the band-pass.
         #[arg(long, default_value_t = 3)]
         order: usize,
-        /// CPSC2018: samples per record at --rate (crop or zero-pad).
+        /// cpsc2018, manifest: samples per record at --rate (crop or zero-pad); manifest
+        /// default: 10 s.
         #[arg(long)]
         length: Option<usize>,
         /// PTB-XL release, stored in the metadata (default: from the directory name).
         #[arg(long)]
         version: Option<String>,
-        /// Hefei-Tianchi: the label file (default: the `hf_round*_label.txt` in --data).
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        /// CPSC2018, Hefei-Tianchi: seed of the record-wise stratified folds.
-        #[arg(long, default_value_t = 0)]
-        fold_seed: u64,
         /// Output file (.safetensors).
         #[arg(long)]
         out: PathBuf,
@@ -62,7 +81,10 @@ pub enum Cmd {
 pub enum PackDataset {
     Ptbxl,
     Cpsc2018,
+    /// Hefei-Tianchi (2019 Hefei Hi-tech Cup): label file + text records.
     Hefei,
+    /// A user's own WFDB records listed in a CSV (--manifest).
+    Manifest,
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
@@ -89,116 +111,88 @@ pub fn run(cmd: Cmd) -> Result<()> {
         Cmd::Pack {
             dataset,
             data,
+            manifest,
+            leads,
+            classes,
+            seed,
+            labels,
             rate,
+            source_rate,
             bandpass,
             order,
             length,
             version,
-            labels,
-            fold_seed,
             out,
         } => {
             let band = bandpass.as_deref().map(parse_band).transpose()?;
-            let fs = match dataset {
-                PackDataset::Ptbxl => rate as f64,
-                PackDataset::Cpsc2018 | PackDataset::Hefei => rate as f64,
-            };
-            let sos = match band {
-                Some((lo, hi)) => Some(
-                    butter_sos(order, Band::Bandpass(lo, hi), fs)
-                        .with_context(|| format!("designing the {lo}-{hi} Hz band-pass"))?,
-                ),
-                None => None,
-            };
-            let description = match band {
-                Some((lo, hi)) => format!("Butterworth band-pass {lo}-{hi} Hz, order {order}, zero-phase (scipy sosfiltfilt, padlen default)"),
-                None => "none (physical mV as stored)".to_string(),
-            };
-            let prep = |x: &mut [f32], samples: usize| -> std::result::Result<(), String> {
-                match &sos {
-                    Some(sos) => sosfiltfilt_leads(sos, x, samples).map_err(|e| e.to_string()),
-                    None => Ok(()),
-                }
-            };
             let bandpass = band.map(|(low_hz, high_hz)| ecg_io::pack::Bandpass {
                 low_hz,
                 high_hz,
                 order,
             });
-            let built = match dataset {
-                PackDataset::Ptbxl => build_ptbxl(
+            let prep = Prep::new(rate, bandpass).context("preprocessing")?;
+            let source = data.clone().or(manifest.clone()).unwrap_or_default();
+            let need_data = || {
+                data.clone()
+                    .with_context(|| format!("ecg pack {dataset:?} needs --data DIR"))
+            };
+            let n = match dataset {
+                PackDataset::Manifest => {
+                    let Some(manifest) = manifest else {
+                        bail!("ecg pack manifest needs --manifest FILE.csv")
+                    };
+                    ecg_io::manifest::pack_manifest(
+                        &ecg_io::manifest::ManifestOptions {
+                            manifest,
+                            leads: leads.unwrap_or_else(|| {
+                                ecg_io::leads::LEADS_12.map(String::from).to_vec()
+                            }),
+                            length: length.unwrap_or(rate as usize * 10),
+                            classes,
+                            seed,
+                        },
+                        &prep,
+                        &out,
+                    )
+                }
+                PackDataset::Ptbxl => pack_ptbxl(
                     &PtbxlOptions {
-                        data: data.clone(),
-                        rate,
+                        data: need_data()?,
+                        source_rate: source_rate.unwrap_or(if rate == 100 { 100 } else { 500 }),
                         version,
-                        preprocessing: description,
-                        bandpass,
                     },
                     &prep,
+                    &out,
                 ),
                 PackDataset::Cpsc2018 => {
                     let Some(length) = length else {
                         bail!("ecg pack cpsc2018 needs --length N (samples per record)")
                     };
-                    let resample = resampler_from_500(rate);
-                    build_cpsc2018(
+                    pack_cpsc2018(
                         &CpscOptions {
-                            data: data.clone(),
-                            rate,
+                            data: need_data()?,
                             length,
-                            preprocessing: description,
-                            bandpass,
-                            fold_seed,
+                            fold_seed: seed,
                         },
-                        (rate != 500).then_some(&resample as &ecg_io::packer::Resample),
                         &prep,
+                        &out,
                     )
                 }
-                PackDataset::Hefei => {
-                    pack_hefei(&data, labels, rate, fold_seed, description, bandpass, &prep)
-                }
+                PackDataset::Hefei => ecg_io::hefei::pack::pack_hefei(
+                    &ecg_io::hefei::pack::HefeiOptions {
+                        data: need_data()?,
+                        labels,
+                        mv_per_unit: ecg_io::hefei::DEFAULT_MV_PER_UNIT,
+                        fold_seed: seed,
+                    },
+                    &prep,
+                    &out,
+                ),
             }
-            .with_context(|| format!("packing {}", data.display()))?;
-            ecg_io::pack::write_pack(&out, &built.meta, &built.records, &built.signals)
-                .with_context(|| format!("writing {}", out.display()))?;
-            tracing::info!(records = built.records.len(), "wrote {}", out.display());
+            .with_context(|| format!("packing {} into {}", source.display(), out.display()))?;
+            tracing::info!(records = n, "wrote {}", out.display());
             Ok(())
         }
-    }
-}
-
-/// `ecg pack hefei`: 500 Hz files resampled to `rate` (when it differs), then `prep`.
-fn pack_hefei(
-    data: &std::path::Path,
-    labels: Option<PathBuf>,
-    rate: u32,
-    fold_seed: u64,
-    preprocessing: String,
-    bandpass: Option<ecg_io::pack::Bandpass>,
-    prep: &ecg_io::packer::Preprocess,
-) -> ecg_io::Result<ecg_io::packer::Built> {
-    use ecg_io::hefei::pack::{build_hefei, HefeiOptions};
-    let resample = resampler_from_500(rate);
-    let opts = HefeiOptions {
-        data: data.to_path_buf(),
-        labels,
-        rate,
-        mv_per_unit: ecg_io::hefei::DEFAULT_MV_PER_UNIT,
-        fold_seed,
-        preprocessing,
-        bandpass,
-    };
-    let resample: &ecg_io::packer::Resample = &resample;
-    build_hefei(&opts, (rate != 500).then_some(resample), prep)
-}
-
-/// 500 Hz → `rate` for every lead (scipy's resample_poly), for the packers.
-fn resampler_from_500(
-    rate: u32,
-) -> impl Fn(&[f32], usize) -> std::result::Result<(Vec<f32>, usize), String> + Sync {
-    move |x: &[f32], samples: usize| {
-        ecg_dsp::resample::resample_poly_leads(x, samples, rate as usize, 500)
-            .map_err(|e| e.to_string())
     }
 }
 

@@ -1,44 +1,35 @@
 //! A packed dataset from a Hefei-Tianchi folder: every record of the label file, 12 leads
-//! (four derived, see [`super`]), optionally resampled, preprocessed by the caller, with its
-//! classes as stable English identifiers and record-wise stratified folds.
+//! (four derived, see [`super`]), resampled and band-passed by the packer's [`Prep`], with
+//! its classes as stable English identifiers and record-wise stratified folds, streamed to
+//! the file ([`crate::packer::write_streaming`]).
 //!
 //! Layout: `DIR` holds the label file (`--labels`, else the one `hf_round*_label.txt` or
 //! `*label*.txt` in `DIR`) and the record files, either in `DIR` itself or in one of its
 //! sub-folders `train`, `hf_round1_train`, `hf_round2_train` (the first that holds the
 //! first listed record).
 //!
-//! Folds: the data has no patient ids, so records are split record-wise by iterative
-//! stratification over the classes ([`crate::folds::stratified_folds`], 10 folds, seeded);
-//! folds 1–8 train, 9 validation, 10 test, as for PTB-XL. Two records of one patient can
-//! therefore fall into different folds; the metadata says so.
+//! Folds: the data has no patient ids, so records are split record-wise by stratification
+//! over the classes ([`crate::folds::stratified_folds`], 10 folds, seeded); folds 1–8
+//! train, 9 validation, 10 test, as for PTB-XL. Two records of one patient can therefore
+//! fall into different folds; the metadata says so.
 use super::{class_ids, load_labels, read_record, HefeiLabels, ReadOptions, FS};
 use crate::error::{IoError, Result};
 use crate::folds::stratified_folds;
-use crate::pack::{Bandpass, PackMeta, PackedRecord};
-use crate::packer::{Built, Preprocess, LEADS_12};
-use rayon::prelude::*;
+use crate::pack::{PackMeta, PackedRecord};
+use crate::packer::{write_streaming, Prep, LEADS_12};
 use std::path::{Path, PathBuf};
-use tracing_indicatif::span_ext::IndicatifSpanExt;
 
-pub use crate::packer::Resample;
-
-/// Options for [`build_hefei`].
+/// Options for [`pack_hefei`].
 #[derive(Debug, Clone)]
 pub struct HefeiOptions {
     /// The dataset folder.
     pub data: PathBuf,
     /// The label file; `None`: found in `data` (see the module docs).
     pub labels: Option<PathBuf>,
-    /// Sampling rate of the pack (Hz); the files are 500 Hz, another rate needs a resampler.
-    pub rate: u32,
     /// Millivolts per stored unit.
     pub mv_per_unit: f64,
     /// Seed of the fold assignment.
     pub fold_seed: u64,
-    /// Text stored as `PackMeta::preprocessing` (the caller's preprocessing).
-    pub preprocessing: String,
-    /// The band-pass the caller's preprocessing applies (at `rate`).
-    pub bandpass: Option<Bandpass>,
 }
 
 /// The record folder: `data` or its sub-folder that holds `first_file` (module docs).
@@ -114,7 +105,7 @@ fn folds(ids: &[Vec<&'static str>], seed: u64) -> Vec<u8> {
                 .collect()
         })
         .collect();
-    stratified_folds(&sets, CLASSES.len(), 10, seed)
+    stratified_folds(&sets, CLASSES.len(), seed)
 }
 
 /// Metadata and per-record rows of a Hefei pack, before any signal is read.
@@ -126,8 +117,8 @@ pub struct HefeiPlan {
     pub files: Vec<PathBuf>,
 }
 
-/// Read the label file, map the classes, assign folds.
-pub fn plan(opts: &HefeiOptions) -> Result<HefeiPlan> {
+/// Read the label file, map the classes, assign folds (the pack at `prep`'s rate).
+pub fn plan(opts: &HefeiOptions, prep: &Prep) -> Result<HefeiPlan> {
     let labels = label_file(&opts.data, opts.labels.as_deref())?;
     let rows: Vec<HefeiLabels> = load_labels(&labels)?;
     let ids: Vec<Vec<&'static str>> = rows
@@ -136,7 +127,8 @@ pub fn plan(opts: &HefeiOptions) -> Result<HefeiPlan> {
         .collect::<Result<_>>()?;
     let dir = locate(&opts.data, rows.first().map(|r| r.file.as_str()))?;
     let fold = folds(&ids, opts.fold_seed);
-    let samples = (super::SAMPLES as u64 * u64::from(opts.rate) / FS as u64) as usize;
+    let rate = prep.rate();
+    let samples = (super::SAMPLES as u64 * u64::from(rate) / FS as u64) as usize;
     let records = rows
         .iter()
         .zip(&ids)
@@ -167,21 +159,16 @@ pub fn plan(opts: &HefeiOptions) -> Result<HefeiPlan> {
     let meta = PackMeta {
         dataset: "hefei".into(),
         version: version.into(),
-        rate: opts.rate,
+        rate,
         leads: LEADS_12.iter().map(|s| s.to_string()).collect(),
         samples,
         preprocessing: format!(
-            "stored units × {} mV; III, aVR, aVL, aVF derived from I and II; {}{}; folds: record-wise iterative stratification over the classes (10 folds, seed {}; no patient ids in the data, so one patient's records may fall into different folds)",
+            "{}; stored units × {} mV at 500 Hz; III, aVR, aVL, aVF derived from I and II; folds: record-wise stratification over the classes (10 folds, seed {}; no patient ids in the data, so one patient's records may fall into different folds)",
+            prep.description(),
             opts.mv_per_unit,
-            if opts.rate as f64 == FS {
-                String::new()
-            } else {
-                format!("resampled 500 → {} Hz (polyphase, scipy resample_poly); ", opts.rate)
-            },
-            opts.preprocessing,
             opts.fold_seed
         ),
-        bandpass: opts.bandpass,
+        bandpass: prep.bandpass(),
         source: labels.display().to_string(),
         statements: vec![],
     };
@@ -193,22 +180,11 @@ pub fn plan(opts: &HefeiOptions) -> Result<HefeiPlan> {
 }
 
 impl HefeiPlan {
-    /// Read, resample and preprocess row `i` // [12, samples].
-    pub fn signal(
-        &self,
-        i: usize,
-        opts: &ReadOptions,
-        resample: Option<&Resample>,
-        prep: &Preprocess,
-    ) -> Result<Vec<f32>> {
+    /// Read and preprocess row `i` // [12 * samples].
+    pub fn signal(&self, i: usize, opts: &ReadOptions, prep: &Prep) -> Result<Vec<f32>> {
         let path = &self.files[i];
         let r = read_record(path, opts)?;
-        let (mut data, samples) = match resample {
-            Some(f) => {
-                f(&r.data, r.samples).map_err(|m| IoError::invalid(path, "resampling", m))?
-            }
-            None => (r.data, r.samples),
-        };
+        let (data, samples) = prep.apply(path, r.data, r.samples, FS)?;
         if samples != self.meta.samples {
             return Err(IoError::invalid(
                 path,
@@ -219,45 +195,22 @@ impl HefeiPlan {
                 ),
             ));
         }
-        prep(&mut data, samples).map_err(|m| IoError::invalid(path, "preprocessing", m))?;
         Ok(data)
     }
 }
 
-/// Read, check and preprocess every record of the label file (in parallel).
-pub fn build_hefei(
-    opts: &HefeiOptions,
-    resample: Option<&Resample>,
-    prep: &Preprocess,
-) -> Result<Built> {
-    if opts.rate as f64 != FS && resample.is_none() {
-        return Err(IoError::invalid(
-            &opts.data,
-            "rate",
-            format!("{} Hz needs a resampler (the files are 500 Hz)", opts.rate),
-        ));
-    }
-    let plan = plan(opts)?;
+/// Pack every record of the label file to `out` (streaming, atomic); returns the number
+/// of records.
+pub fn pack_hefei(opts: &HefeiOptions, prep: &Prep, out: &Path) -> Result<usize> {
+    let plan = plan(opts, prep)?;
     let read = ReadOptions {
         mv_per_unit: opts.mv_per_unit,
         ..ReadOptions::default()
     };
-    let span = tracing::info_span!("pack", dataset = "hefei");
-    span.pb_set_length(plan.records.len() as u64);
-    let _enter = span.enter();
-    let rows: Vec<Vec<f32>> = (0..plan.records.len())
-        .into_par_iter()
-        .map(|i| {
-            let s = plan.signal(i, &read, resample, prep);
-            span.pb_inc(1);
-            s
-        })
-        .collect::<Result<_>>()?;
-    Ok(Built {
-        meta: plan.meta,
-        records: plan.records,
-        signals: rows.concat(),
-    })
+    write_streaming(out, &plan.meta, &plan.records, |i| {
+        plan.signal(i, &read, prep)
+    })?;
+    Ok(plan.records.len())
 }
 
 #[cfg(test)]

@@ -1,9 +1,16 @@
 //! The packed dataset: one safetensors file holding every record's preprocessed signal
-//! as one float32 tensor `signals` [records, leads, samples], plus per-record metadata and
-//! dataset metadata as JSON in the safetensors `__metadata__` map. (Contract types; the
-//! writer and the memory-mapped reader live beside them.)
+//! as one float32 tensor `signals` [records, leads, samples] (first in the file), the
+//! per-record metadata as UTF-8 JSON in a U8 tensor `records` (after the signals), and
+//! `format` + dataset metadata (`meta`) in the safetensors `__metadata__` map. Written by
+//! streaming ([`write::PackWriter`]: header first, then one record at a time; bounded
+//! memory, atomic rename), read by memory map ([`PackedDataset`]).
+//!
+//! `ecg-pack/1` files (records as JSON in `__metadata__`, which safetensors caps at
+//! 100 MB of header, i.e. roughly 700k records) still open.
+pub mod write;
 use crate::ptbxl::ScpStatement;
 use serde::{Deserialize, Serialize};
+pub use write::PackWriter;
 
 /// Per-record metadata, in the same order as the rows of `signals`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,12 +67,13 @@ pub struct PackMeta {
 
 use crate::error::{IoError, Result};
 use memmap2::Mmap;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use std::collections::HashMap;
+use safetensors::tensor::{Dtype, SafeTensors};
 use std::path::{Path, PathBuf};
 
 /// The value of the `format` metadata key of every pack this crate writes.
-pub const FORMAT: &str = "ecg-pack/1";
+pub const FORMAT: &str = "ecg-pack/2";
+/// The earlier format (records in `__metadata__`), still read.
+pub const FORMAT_V1: &str = "ecg-pack/1";
 
 #[cfg(not(target_endian = "little"))]
 compile_error!("packs are little-endian float32 (safetensors); big-endian hosts are not supported");
@@ -123,8 +131,9 @@ impl PackedDataset {
             )
         })?;
         let kv = metadata.metadata().clone().unwrap_or_default();
-        match kv.get("format").map(String::as_str) {
-            Some(FORMAT) => {}
+        let v1 = match kv.get("format").map(String::as_str) {
+            Some(FORMAT) => false,
+            Some(FORMAT_V1) => true,
             Some(other) => {
                 return Err(damaged(
                     path,
@@ -141,17 +150,29 @@ impl PackedDataset {
                     ),
                 ))
             }
-        }
+        };
         let meta: PackMeta = serde_json::from_str(
             kv.get("meta")
                 .ok_or_else(|| damaged(path, "meta", "missing"))?,
         )
         .map_err(|e| damaged(path, "meta", e.to_string()))?;
-        let records: Vec<PackedRecord> = serde_json::from_str(
-            kv.get("records")
-                .ok_or_else(|| damaged(path, "records", "missing"))?,
-        )
-        .map_err(|e| damaged(path, "records", e.to_string()))?;
+        let records: Vec<PackedRecord> = if v1 {
+            serde_json::from_str(
+                kv.get("records")
+                    .ok_or_else(|| damaged(path, "records", "missing"))?,
+            )
+            .map_err(|e| damaged(path, "records", e.to_string()))?
+        } else {
+            let info = metadata
+                .info("records")
+                .filter(|i| i.dtype == Dtype::U8)
+                .ok_or_else(|| damaged(path, "records", "no U8 `records` tensor"))?;
+            let at = 8 + header_len;
+            let bytes = map
+                .get(at + info.data_offsets.0..at + info.data_offsets.1)
+                .ok_or_else(|| damaged(path, "records", "truncated"))?;
+            serde_json::from_slice(bytes).map_err(|e| damaged(path, "records", e.to_string()))?
+        };
         let info = metadata
             .info("signals")
             .ok_or_else(|| damaged(path, "signals", "no `signals` tensor"))?;
@@ -232,15 +253,17 @@ impl PackedDataset {
     }
 }
 
-/// Write a pack atomically (a temporary file beside `path`, then rename). Checks that
-/// `signals` holds records × leads × samples finite values and every fold is 1..=10.
+/// Write a pack from signals already in memory (small packs, tests): [`PackWriter`] fed
+/// record by record, so the checks and the atomic write are the streaming writer's.
+/// Checks that `signals` holds records × leads × samples finite values and every fold is
+/// 1..=10.
 pub fn write_pack(
     path: &Path,
     meta: &PackMeta,
     records: &[PackedRecord],
     signals: &[f32],
 ) -> Result<()> {
-    let shape = vec![records.len(), meta.leads.len(), meta.samples];
+    let shape = [records.len(), meta.leads.len(), meta.samples];
     let n: usize = shape.iter().product();
     if signals.len() != n {
         return Err(IoError::invalid(
@@ -249,67 +272,19 @@ pub fn write_pack(
             format!("{} values for shape {shape:?} ({n})", signals.len()),
         ));
     }
-    if let Some(i) = signals.iter().position(|v| !v.is_finite()) {
-        let stride = (meta.leads.len() * meta.samples).max(1);
-        let rec = &records[i / stride];
-        return Err(IoError::invalid(
-            path,
-            "signals",
-            format!(
-                "record `{}`, lead {}, sample {}: non-finite value {}",
-                rec.id,
-                i % stride / meta.samples.max(1),
-                i % meta.samples.max(1),
-                signals[i]
-            ),
-        ));
+    let mut w = PackWriter::create(path, meta, records)?;
+    let stride = meta.leads.len() * meta.samples;
+    for i in 0..records.len() {
+        w.push(&signals[i * stride..(i + 1) * stride])?;
     }
-    if let Some(r) = records.iter().find(|r| !(1..=10).contains(&r.fold)) {
-        return Err(IoError::invalid(
-            path,
-            "fold",
-            format!("record `{}`: fold {} is not in 1..=10", r.id, r.fold),
-        ));
-    }
-    let json = |v: &dyn erased::Json, field: &str| {
-        v.to_json()
-            .map_err(|e| IoError::invalid(path, field, e.to_string()))
-    };
-    let mut kv = HashMap::new();
-    kv.insert("format".to_string(), FORMAT.to_string());
-    kv.insert("meta".to_string(), json(meta, "meta")?);
-    kv.insert("records".to_string(), json(&records, "records")?);
-    let bytes: &[u8] = bytemuck::cast_slice(signals);
-    let view = TensorView::new(Dtype::F32, shape, bytes)
-        .map_err(|e| IoError::invalid(path, "signals", e.to_string()))?;
-    let file_name = path
-        .file_name()
-        .and_then(|f| f.to_str())
-        .ok_or_else(|| IoError::invalid(path, "path", "no file name"))?;
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    safetensors::serialize_to_file([("signals", view)], Some(kv), &tmp)
-        .map_err(|e| IoError::invalid(&tmp, "write", e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        IoError::io(path, e)
-    })
-}
-
-mod erased {
-    /// serde_json for either metadata value without generics in the closure above.
-    pub trait Json {
-        fn to_json(&self) -> serde_json::Result<String>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> serde_json::Result<String> {
-            serde_json::to_string(self)
-        }
-    }
+    w.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use safetensors::tensor::TensorView;
+    use std::collections::HashMap;
 
     fn sample() -> (PackMeta, Vec<PackedRecord>, Vec<f32>) {
         let meta = PackMeta {
@@ -401,7 +376,7 @@ mod tests {
         let mut tagged = good.clone();
         let at = tagged
             .windows(10)
-            .position(|w| w == b"ecg-pack/1")
+            .position(|w| w == b"ecg-pack/2")
             .expect("tag present");
         tagged[at + 9] = b'9';
         let e = err_of(&tagged);
@@ -443,5 +418,82 @@ mod tests {
             .to_string();
         assert!(e.contains("fold 0"), "{e}");
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn version_1_packs_with_records_in_the_header_still_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("v1.safetensors");
+        let (meta, records, signals) = sample();
+        let mut kv = HashMap::new();
+        kv.insert("format".to_string(), FORMAT_V1.to_string());
+        kv.insert(
+            "meta".to_string(),
+            serde_json::to_string(&meta).expect("json"),
+        );
+        kv.insert(
+            "records".to_string(),
+            serde_json::to_string(&records).expect("json"),
+        );
+        let view = TensorView::new(Dtype::F32, vec![4, 2, 3], bytemuck::cast_slice(&signals))
+            .expect("view");
+        safetensors::serialize_to_file([("signals", view)], Some(kv), &p).expect("write");
+        let d = PackedDataset::open(&p).expect("opens");
+        assert_eq!(d.records(), &records[..]);
+        assert_eq!(d.signals(), &signals[..]);
+    }
+
+    #[test]
+    fn the_streaming_writer_matches_safetensors_and_leaves_nothing_when_stopped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("s.safetensors");
+        let (meta, records, signals) = sample();
+        // The file is a plain safetensors file: the reference reader sees both tensors.
+        write_pack(&p, &meta, &records, &signals).expect("writes");
+        let bytes = std::fs::read(&p).expect("read");
+        let st = SafeTensors::deserialize(&bytes).expect("safetensors reads it");
+        let sig = st.tensor("signals").expect("signals");
+        assert_eq!(sig.shape(), &[4, 2, 3]);
+        assert_eq!(sig.data(), bytemuck::cast_slice::<f32, u8>(&signals));
+        let rec: Vec<PackedRecord> =
+            serde_json::from_slice(st.tensor("records").expect("records").data()).expect("json");
+        assert_eq!(rec, records);
+        // Stopped half-way (an error, a panic): no file, no temporary file.
+        let q = dir.path().join("half.safetensors");
+        {
+            let mut w = PackWriter::create(&q, &meta, &records).expect("create");
+            w.push(&signals[..6]).expect("push");
+            assert!(write::temp_path(&q).expect("tmp").exists());
+        }
+        assert!(!q.exists());
+        assert!(!write::temp_path(&q).expect("tmp").exists());
+        // A killed writer leaves only the hidden temporary file, which does not open.
+        let mut w = PackWriter::create(&q, &meta, &records).expect("create");
+        w.push(&signals[..6]).expect("push");
+        let tmp = write::temp_path(&q).expect("tmp");
+        let killed = dir.path().join("killed.safetensors");
+        std::fs::copy(&tmp, &killed).expect("copy");
+        let e = PackedDataset::open(&killed)
+            .expect_err("incomplete")
+            .to_string();
+        assert!(e.contains("killed.safetensors"), "{e}");
+        // Too few records: refused, nothing kept.
+        let e = w.finish().expect_err("short").to_string();
+        assert!(e.contains("1 of 4 records written"), "{e}");
+        assert!(!q.exists() && !tmp.exists());
+        // A wrong length and a record too many name the record.
+        let mut w = PackWriter::create(&q, &meta, &records).expect("create");
+        let e = w.push(&signals[..5]).expect_err("len").to_string();
+        assert!(e.contains("record `r0`: 5 values"), "{e}");
+        for i in 0..4 {
+            w.push(&signals[i * 6..(i + 1) * 6]).expect("push");
+        }
+        let e = w.push(&signals[..6]).expect_err("extra").to_string();
+        assert!(e.contains("more signals than the 4 records"), "{e}");
+        w.finish().expect("finish");
+        assert_eq!(
+            PackedDataset::open(&q).expect("opens").signals(),
+            &signals[..]
+        );
     }
 }
