@@ -161,6 +161,10 @@ impl RunDir {
     pub fn metrics(&self) -> PathBuf {
         self.root.join("metrics.jsonl")
     }
+    /// World size and backend of every stretch of the run ([`WorldRecord`]).
+    pub fn world(&self) -> PathBuf {
+        self.root.join("distributed.json")
+    }
     /// The `.train.json` sidecar of a checkpoint.
     pub fn preprocessing_of(ckpt: &Path) -> PathBuf {
         with_suffix(ckpt, ".train.json")
@@ -169,6 +173,60 @@ impl RunDir {
     /// Writes the config as used.
     pub fn write_config(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
         write_atomic(&self.config(), cfg.to_toml()?.as_bytes())
+    }
+}
+
+/// The processes a run was trained by (`distributed.json`), written by rank 0 at the start
+/// of every invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldRecord {
+    /// World size of the latest stretch.
+    pub world_size: usize,
+    /// Backend of the latest stretch: `single` (one process), `gloo` or `nccl`.
+    pub backend: String,
+    /// False once the run continued with another world size: its weights are then not
+    /// bitwise those of an uninterrupted run (the reduction order changed).
+    pub bit_exact: bool,
+    /// Every stretch, with the global step it started at.
+    pub segments: Vec<WorldSegment>,
+}
+
+/// One stretch of a run at one world size and backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldSegment {
+    pub from_step: usize,
+    pub world_size: usize,
+    pub backend: String,
+}
+
+impl WorldRecord {
+    /// The record after an invocation with `world_size`/`backend` starting at `step`: a new
+    /// run, or the continuation of `previous` (a run folder without the file was trained by
+    /// one process).
+    pub fn next(
+        previous: Option<WorldRecord>,
+        world_size: usize,
+        backend: &str,
+        step: usize,
+    ) -> WorldRecord {
+        let seg = WorldSegment {
+            from_step: step,
+            world_size,
+            backend: backend.to_string(),
+        };
+        let mut rec = previous.unwrap_or_else(|| WorldRecord {
+            world_size: 1,
+            backend: "single".into(),
+            bit_exact: true,
+            segments: Vec::new(),
+        });
+        if rec.segments.is_empty() || rec.world_size != world_size || rec.backend != backend {
+            rec.segments.push(seg);
+        }
+        rec.bit_exact &= rec.world_size == world_size || step == 0;
+        rec.world_size = world_size;
+        rec.backend = backend.to_string();
+        rec
     }
 }
 

@@ -266,6 +266,30 @@ impl Clt {
         }
     }
 
+    /// [`Clt::update`] across the ranks of a job: every rank writes every rank's
+    /// embeddings (gathered in rank order), so the banks stay identical on every rank; Z
+    /// (set from the first step's local batch) is rank 0's everywhere.
+    pub fn update_shared(
+        &self,
+        s: &CltStep,
+        c: &dyn crate::collective::Collective,
+    ) -> Result<(), TrainError> {
+        if c.world_size() == 1 {
+            self.update(s);
+            return Ok(());
+        }
+        let gather = |t: &Tensor| crate::collective::gather_rows(c, t, "gathering CLT embeddings");
+        let all = CltStep {
+            loss: s.loss.shallow_clone(),
+            emb_s: gather(&s.emb_s)?,
+            emb_t: gather(&s.emb_t)?,
+            rows: gather(&s.rows)?,
+        };
+        self.update(&all);
+        tch::no_grad(|| c.broadcast(std::slice::from_ref(&self.z), 0))
+            .map_err(|e| crate::collective::context(c, "broadcasting CLT's Z", e))
+    }
+
     /// Writes a step's embeddings into the banks: `normalize(m · bank + (1 − m) · emb)`.
     pub fn update(&self, s: &CltStep) {
         let m = self.cfg.momentum;

@@ -233,12 +233,29 @@ pub enum DeviceChoice {
 impl DeviceChoice {
     /// The tch device; an error when CUDA is requested and absent.
     pub fn resolve(self) -> Result<tch::Device, TrainError> {
+        self.resolve_for(0)
+    }
+
+    /// The device of a process with this local rank: CUDA device `local_rank` (one GPU per
+    /// rank on a node), or the CPU.
+    pub fn resolve_for(self, local_rank: usize) -> Result<tch::Device, TrainError> {
+        let count = tch::Cuda::device_count().max(0) as usize;
+        if self != DeviceChoice::Cpu && tch::Cuda::is_available() && local_rank >= count {
+            return Err(TrainError::Device(format!(
+                "local rank {local_rank} needs cuda:{local_rank}, libtorch sees {count} CUDA \
+                 device(s): start at most {count} ranks per node"
+            )));
+        }
         match self {
             DeviceChoice::Cpu => Ok(tch::Device::Cpu),
-            DeviceChoice::Auto => Ok(tch::Device::cuda_if_available()),
+            DeviceChoice::Auto => Ok(if tch::Cuda::is_available() {
+                tch::Device::Cuda(local_rank)
+            } else {
+                tch::Device::Cpu
+            }),
             DeviceChoice::Cuda => {
                 if tch::Cuda::is_available() {
-                    Ok(tch::Device::Cuda(0))
+                    Ok(tch::Device::Cuda(local_rank))
                 } else {
                     Err(TrainError::Device(
                         "device = \"cuda\" was requested but libtorch sees no CUDA device \

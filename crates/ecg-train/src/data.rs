@@ -466,6 +466,63 @@ pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     order
 }
 
+/// This rank's share of every epoch, as PyTorch's `DistributedSampler` (without
+/// `drop_last`): the epoch's record order (one permutation from (seed, epoch), the same on
+/// every rank) is padded to a multiple of the world size by repeating its start, and rank
+/// `r` takes positions `r, r + W, r + 2W, …`. With a per-rank batch of `global / W`, local
+/// batch `b` of every rank together holds positions `b·global .. (b+1)·global` of the
+/// padded order: the global batch of one process. One rank: no padding, every position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub rank: usize,
+    pub world: usize,
+}
+
+impl Shard {
+    /// One process.
+    pub const SINGLE: Shard = Shard { rank: 0, world: 1 };
+
+    /// The shard of this rank of a collective.
+    pub fn of(c: &dyn crate::collective::Collective) -> Shard {
+        Shard {
+            rank: c.rank(),
+            world: c.world_size(),
+        }
+    }
+
+    /// The per-rank batch for a global `batch_size` (`train.batch_size` is the global
+    /// batch, so the same config gives the same learning-rate schedule at any world size).
+    pub fn local_batch(&self, batch_size: usize) -> Result<usize, TrainError> {
+        if batch_size % self.world != 0 || batch_size < self.world {
+            return Err(TrainError::Data(format!(
+                "train.batch_size = {batch_size} is the global batch and must be a multiple of \
+                 the world size {} (each rank takes batch_size / world size records per step)",
+                self.world
+            )));
+        }
+        Ok(batch_size / self.world)
+    }
+
+    /// Positions (into the padded epoch order of `n` records) this rank takes, in order.
+    pub fn positions(&self, n: usize) -> Vec<usize> {
+        let total = n.div_ceil(self.world) * self.world;
+        (self.rank..total).step_by(self.world).collect()
+    }
+
+    /// Records per rank per epoch (padding included).
+    pub fn records(&self, n: usize) -> usize {
+        n.div_ceil(self.world)
+    }
+
+    /// Optimizer steps per epoch for `n` training records and a global `batch_size`.
+    pub fn batches_per_epoch(&self, n: usize, batch_size: usize) -> Result<usize, TrainError> {
+        Ok(batches_per_epoch(
+            self.records(n),
+            self.local_batch(batch_size)?,
+        ))
+    }
+}
+
 /// One training batch on the CPU.
 struct CpuBatch {
     x: Vec<f32>,         // [m * leads * len]
@@ -483,28 +540,29 @@ fn crop(rec: &[f32], samples: usize, offset: usize, len: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Builds training batch `b` of `epoch` on the CPU.
+/// Builds a training batch of `epoch` on the CPU from `positions` into the (padded) epoch
+/// order: position `p` is record `order[p % n]`, and its crop and augmentation draws come
+/// from (seed, epoch, p).
 fn make_train_batch(
     data: &Prepared,
     order: &[usize],
-    b: usize,
-    batch_size: usize,
+    positions: &[usize],
     seed: u64,
     epoch: usize,
     aug: &AugmentConfig,
 ) -> Result<CpuBatch, TrainError> {
-    let start = b * batch_size;
-    let end = (start + batch_size).min(order.len());
+    let m = positions.len();
     let len = data.input_len();
     let samples = data.prep.record_samples;
     let leads = data.n_leads();
     let k = data.n_classes();
-    let mut x = Vec::with_capacity((end - start) * leads * len);
+    let mut x = Vec::with_capacity(m * leads * len);
     let mut x_teacher = Vec::new();
-    let mut y = Vec::with_capacity((end - start) * k);
-    for (pos, &i) in order[start..end].iter().enumerate() {
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(mix_seed(seed, &[2, epoch as u64, (start + pos) as u64]));
+    let mut y = Vec::with_capacity(m * k);
+    let mut rows = Vec::with_capacity(m);
+    for &p in positions {
+        let mut rng = ChaCha8Rng::seed_from_u64(mix_seed(seed, &[2, epoch as u64, p as u64]));
+        let i = order[p % order.len()];
         let row = data.train.pack_rows[i];
         let offset = if len < samples {
             rng.random_range(0..=samples - len)
@@ -527,13 +585,14 @@ fn make_train_batch(
         crate::augment::apply(&mut c, &data.standard_leads, len, aug, &mut rng)?;
         x.extend_from_slice(&c);
         y.extend(data.train.y.row(i).iter().map(|&v| f32::from(v)));
+        rows.push(i);
     }
     Ok(CpuBatch {
         x,
         x_teacher,
         y,
-        rows: order[start..end].to_vec(),
-        m: end - start,
+        rows,
+        m,
     })
 }
 
@@ -552,7 +611,7 @@ impl std::fmt::Debug for TrainLoader {
 }
 
 impl TrainLoader {
-    /// Batches `start_batch..` of `epoch`.
+    /// Batches `start_batch..` of `epoch` (one process).
     pub fn new(
         data: Arc<Prepared>,
         cfg: &TrainConfig,
@@ -561,8 +620,43 @@ impl TrainLoader {
         device: Device,
     ) -> TrainLoader {
         let bs = cfg.train.batch_size;
+        Self::start(data, cfg, epoch, start_batch, device, Shard::SINGLE, bs)
+    }
+
+    /// This rank's batches `start_batch..` of `epoch`: its [`Shard`] in batches of
+    /// `train.batch_size / world size`.
+    pub fn sharded(
+        data: Arc<Prepared>,
+        cfg: &TrainConfig,
+        epoch: usize,
+        start_batch: usize,
+        device: Device,
+        shard: Shard,
+    ) -> Result<TrainLoader, TrainError> {
+        let bs = shard.local_batch(cfg.train.batch_size)?;
+        Ok(Self::start(
+            data,
+            cfg,
+            epoch,
+            start_batch,
+            device,
+            shard,
+            bs,
+        ))
+    }
+
+    fn start(
+        data: Arc<Prepared>,
+        cfg: &TrainConfig,
+        epoch: usize,
+        start_batch: usize,
+        device: Device,
+        shard: Shard,
+        bs: usize,
+    ) -> TrainLoader {
         let n = data.train.len();
-        let end = batches_per_epoch(n, bs);
+        let positions = Arc::new(shard.positions(n));
+        let end = batches_per_epoch(positions.len(), bs);
         let order = Arc::new(epoch_order(n, cfg.train.seed, epoch));
         let workers = cfg.data.workers.max(1);
         let prefetch = cfg.data.prefetch.max(1);
@@ -572,6 +666,7 @@ impl TrainLoader {
             let (tx, rx) =
                 sync_channel::<Result<Batch, TrainError>>(prefetch.div_ceil(workers).max(1));
             let (data, order) = (Arc::clone(&data), Arc::clone(&order));
+            let positions = Arc::clone(&positions);
             let (seed, aug) = (cfg.train.seed, cfg.augment);
             let h = std::thread::spawn(move || {
                 let leads = data.n_leads() as i64;
@@ -580,26 +675,26 @@ impl TrainLoader {
                 let k = data.n_classes() as i64;
                 let mut b = start_batch + (w + workers - start_batch % workers) % workers;
                 while b < end {
-                    let batch =
-                        make_train_batch(&data, &order, b, bs, seed, epoch, &aug).map(|cb| {
-                            let m = cb.m as i64;
-                            let x = Tensor::from_slice(&cb.x)
-                                .reshape([m, leads, len])
-                                .to_device(device);
-                            let x_teacher = (!cb.x_teacher.is_empty()).then(|| {
-                                Tensor::from_slice(&cb.x_teacher)
-                                    .reshape([m, tleads, len])
-                                    .to_device(device)
-                            });
-                            let y = Tensor::from_slice(&cb.y).reshape([m, k]).to_device(device);
-                            Batch {
-                                x,
-                                x_teacher,
-                                y,
-                                rows: cb.rows,
-                                index: b,
-                            }
+                    let at = &positions[b * bs..((b + 1) * bs).min(positions.len())];
+                    let batch = make_train_batch(&data, &order, at, seed, epoch, &aug).map(|cb| {
+                        let m = cb.m as i64;
+                        let x = Tensor::from_slice(&cb.x)
+                            .reshape([m, leads, len])
+                            .to_device(device);
+                        let x_teacher = (!cb.x_teacher.is_empty()).then(|| {
+                            Tensor::from_slice(&cb.x_teacher)
+                                .reshape([m, tleads, len])
+                                .to_device(device)
                         });
+                        let y = Tensor::from_slice(&cb.y).reshape([m, k]).to_device(device);
+                        Batch {
+                            x,
+                            x_teacher,
+                            y,
+                            rows: cb.rows,
+                            index: b,
+                        }
+                    });
                     let failed = batch.is_err();
                     if tx.send(batch).is_err() || failed {
                         return; // the consumer stopped early, or this worker hit an error
@@ -667,5 +762,49 @@ pub fn eval_offsets(samples: usize, input: &InputMode) -> Vec<usize> {
             }
             (0..=samples - length).step_by(stride).collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::*;
+
+    #[test]
+    fn ranks_pad_by_repeating_the_start_and_stride_like_distributed_sampler() {
+        // PyTorch: indices += indices[:padding]; indices[rank:total:world].
+        let s0 = Shard { rank: 0, world: 4 };
+        let s3 = Shard { rank: 3, world: 4 };
+        assert_eq!(s0.positions(10), vec![0, 4, 8]);
+        assert_eq!(s3.positions(10), vec![3, 7, 11]); // 11 % 10 = record 1 of the order
+        assert_eq!(Shard::SINGLE.positions(5), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn local_batches_of_all_ranks_make_the_global_batch() {
+        let (n, global, world) = (23usize, 6usize, 3usize);
+        let lb = Shard { rank: 0, world }
+            .local_batch(global)
+            .expect("divisible");
+        for b in 0..batches_per_epoch(n.div_ceil(world), lb) {
+            let mut union: Vec<usize> = (0..world)
+                .flat_map(|rank| {
+                    let p = Shard { rank, world }.positions(n);
+                    p[b * lb..((b + 1) * lb).min(p.len())].to_vec()
+                })
+                .collect();
+            union.sort_unstable();
+            let end = ((b + 1) * global).min(n.div_ceil(world) * world);
+            assert_eq!(union, (b * global..end).collect::<Vec<_>>(), "batch {b}");
+        }
+    }
+
+    #[test]
+    fn a_global_batch_not_divisible_by_the_world_is_refused() {
+        let e = Shard { rank: 0, world: 4 }.local_batch(30).unwrap_err();
+        assert!(
+            e.to_string().contains("multiple of the world size 4"),
+            "{e}"
+        );
+        assert_eq!(Shard::SINGLE.local_batch(30).expect("one"), 30);
     }
 }

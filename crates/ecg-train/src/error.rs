@@ -43,6 +43,14 @@ pub enum TrainError {
         #[source]
         source: serde_json::Error,
     },
+    /// A collective operation failed: another rank died, hung past the timeout, or the
+    /// group could not form.
+    #[error("rank {rank} of {world}: {msg}")]
+    Distributed {
+        rank: usize,
+        world: usize,
+        msg: String,
+    },
     #[error("{0}")]
     Other(String),
 }

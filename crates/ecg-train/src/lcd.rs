@@ -18,8 +18,11 @@
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
 use crate::checkpoint::{write_json, RunDir, RunState};
+use crate::collective::{
+    average_gradients, broadcast_buffers, broadcast_state, is_writer, Collective,
+};
 use crate::config::{LcdConfig, TrainConfig};
-use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
+use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::optim::AdamW;
 use ecg_nn::{ArchConfig, ModelSpec};
@@ -188,10 +191,25 @@ pub fn pretrain(
     resume: bool,
     progress: bool,
 ) -> Result<PretrainOutcome, TrainError> {
+    pretrain_with(cfg, resume, progress, &crate::collective::Single)
+}
+
+/// [`pretrain`] as one rank of the job `coll`: rank 0's weights at the start and its
+/// buffers before every step (online and target), this rank's shard of every epoch,
+/// gradients averaged over the ranks; the target stays identical on every rank because
+/// its EMA follows identical online weights. Rank 0 alone writes the run folder.
+pub fn pretrain_with(
+    cfg: &TrainConfig,
+    resume: bool,
+    progress: bool,
+    coll: &dyn Collective,
+) -> Result<PretrainOutcome, TrainError> {
     let lcd = cfg.lcd.ok_or_else(|| {
         TrainError::Other("ecg pretrain needs an [lcd] table in the config".into())
     })?;
-    let device: Device = cfg.train.device.resolve()?;
+    let device: Device = cfg.train.device.resolve_for(coll.local_rank())?;
+    let shard = Shard::of(coll);
+    shard.local_batch(cfg.train.batch_size)?;
     tch::manual_seed(cfg.train.seed as i64);
     let data = Arc::new(Prepared::from_config(cfg)?);
     let n_leads = data.n_leads();
@@ -240,11 +258,16 @@ pub fn pretrain(
             run.root.display()
         )));
     }
-    std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
-    run.write_config(cfg)?;
+    let writer = is_writer(coll);
+    if writer {
+        std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
+        run.write_config(cfg)?;
+    }
+    crate::trainer::record_world(&run, coll, resume, state.global_step)?;
+    broadcast_state(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
     let metrics = run.root.join("metrics.jsonl");
 
-    let per_epoch = batches_per_epoch(data.train.len(), cfg.train.batch_size);
+    let per_epoch = shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)?;
     let total = per_epoch * cfg.train.epochs;
     let mut step = state.global_step;
     let mut outcome = PretrainOutcome {
@@ -257,13 +280,14 @@ pub fn pretrain(
     while !state.finished && state.epochs_done < cfg.train.epochs {
         let epoch = state.epochs_done;
         let started = Instant::now();
-        let loader = TrainLoader::new(
+        let loader = TrainLoader::sharded(
             Arc::clone(&data),
             cfg,
             epoch,
             state.steps_into_epoch,
             Device::Cpu,
-        );
+            shard,
+        )?;
         let span = tracing::info_span!("pretrain", epoch = epoch + 1);
         if progress {
             use tracing_indicatif::span_ext::IndicatifSpanExt;
@@ -275,7 +299,13 @@ pub fn pretrain(
         for batch in loader {
             let batch = batch?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
-            tch::manual_seed(mix_seed(cfg.train.seed, &[7, step as u64]) as i64);
+            tch::manual_seed(crate::trainer::step_seed(
+                cfg.train.seed,
+                7,
+                step,
+                coll.rank(),
+            ));
+            broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
             let b = batch.x.size()[0] as usize;
             let x: Vec<f32> = Vec::try_from(batch.x.flatten(0, -1))
                 .map_err(|e| TrainError::Other(format!("LCD batch: {e}")))?;
@@ -310,7 +340,13 @@ pub fn pretrain(
             let sim = byol_term(&q1, &z3) + byol_term(&q2, &z3);
             let d = decorrelation(&Tensor::cat(&[&h1, &h2], 1), lcd.off_diagonal);
             let loss = &sim + &d * lcd.gamma;
-            let value = loss.double_value(&[]);
+            let mut values = [
+                loss.double_value(&[]),
+                sim.double_value(&[]),
+                d.double_value(&[]),
+            ];
+            crate::trainer::mean_over_ranks(coll, &mut values, "averaging the LCD loss")?;
+            let value = values[0];
             if !value.is_finite() {
                 return Err(TrainError::NonFinite {
                     value,
@@ -321,29 +357,34 @@ pub fn pretrain(
             }
             opt.zero_grad();
             loss.backward();
+            average_gradients(coll, &opt.params())?;
             opt.step(lr);
             ema_update(&pairs, lcd.momentum);
             step += 1;
             state.global_step = step;
             state.steps_into_epoch += 1;
             sum += value;
-            sum_sim += sim.double_value(&[]);
-            sum_d += d.double_value(&[]);
+            sum_sim += values[1];
+            sum_d += values[2];
             n += 1;
             if progress {
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
             }
             if cfg.train.stop_after_steps == Some(step) {
-                save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
+                if writer {
+                    save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
+                }
                 outcome.state = state;
                 outcome.interrupted = true;
-                return Ok(outcome);
+                return finish(coll, outcome);
             }
         }
         drop(_enter);
         let nf = n.max(1) as f64;
-        ecg_nn::checkpoint::save(&enc_vs, &spec, &encoder_path)?;
+        if writer {
+            ecg_nn::checkpoint::save(&enc_vs, &spec, &encoder_path)?;
+        }
         let line = EpochLine {
             epoch: epoch + 1,
             global_step: step,
@@ -353,15 +394,26 @@ pub fn pretrain(
             decorrelation: sum_d / nf,
             seconds: started.elapsed().as_secs_f64(),
         };
-        crate::trainer::append_line(&metrics, &line)?;
+        if writer {
+            crate::trainer::append_line(&metrics, &line)?;
+        }
         tracing::info!(epoch = epoch + 1, loss = sum / nf, "LCD epoch done");
         outcome.epoch_losses.push(sum / nf);
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
         state.finished = state.epochs_done == cfg.train.epochs;
-        save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
+        if writer {
+            save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
+        }
     }
     outcome.state = state;
+    finish(coll, outcome)
+}
+
+/// Waits for every rank (rank 0's files are then written).
+fn finish(coll: &dyn Collective, outcome: PretrainOutcome) -> Result<PretrainOutcome, TrainError> {
+    coll.barrier()
+        .map_err(|e| crate::collective::context(coll, "final barrier", e))?;
     Ok(outcome)
 }
 

@@ -16,7 +16,10 @@
 //! - [`augment`]: amplitude scale, Gaussian noise, time-out on training crops.
 //! - [`labels`]: the bridge to ecg-labels (task of a pack, E and C on the training split).
 //! - [`score`]: windows → network → sigmoid → max/mean aggregation per record.
-//! - [`trainer`]: the loop, checkpoints, resume, early stopping, metrics JSONL.
+//! - [`trainer`]: the loop ([`trainer::Trainer`]: prepare, epoch, step, validate,
+//!   checkpoints, finish), resume, early stopping, metrics JSONL.
+//! - [`collective`]: the seam to the other ranks of a data-parallel job ([`Single`] for
+//!   one process): weight/buffer broadcast, bucketed gradient averaging, `is_writer`.
 //! - [`eval`]: `scores.npy`, `labels.npy`, `metrics.json` (+ calibrated variants).
 //! - [`predict`]: WFDB records → probability table.
 //! - [`checkpoint`]: run-folder layout, atomic writes, the preprocessing sidecar.
@@ -30,10 +33,11 @@
 //! - Every checkpoint carries `<ckpt>.json` (ModelSpec) and `<ckpt>.train.json`
 //!   ([`checkpoint::Preprocessing`]): eval and predict need nothing else.
 //! - All files are written atomically (temp file + rename); the resume state is written
-//!   last.
+//!   last. Rank 0 alone writes them.
 pub mod augment;
 pub mod checkpoint;
 pub mod clt;
+pub mod collective;
 pub mod config;
 pub mod data;
 pub mod error;
@@ -48,8 +52,9 @@ pub mod schedule;
 pub mod score;
 pub mod trainer;
 
+pub use collective::{Collective, Single};
 pub use config::TrainConfig;
 pub use error::TrainError;
 pub use eval::{eval_checkpoint, EvalOptions, EvalSummary};
 pub use predict::{predict, Predictions};
-pub use trainer::{train, TrainOptions, TrainOutcome};
+pub use trainer::{train, train_with, TrainOptions, TrainOutcome};

@@ -110,6 +110,14 @@ impl AdamW {
         }
     }
 
+    /// The parameters, in the optimizer's (sorted-name) order: the same on every rank.
+    pub fn params(&self) -> Vec<Tensor> {
+        self.slots
+            .values()
+            .map(|s| s.param.shallow_clone())
+            .collect()
+    }
+
     /// Number of optimizer steps taken so far.
     pub fn steps(&self) -> i64 {
         self.step

@@ -127,3 +127,49 @@ pub fn score_with<I: Iterator<Item = Vec<f32>>>(
     }
     Ok(out)
 }
+
+/// [`score_split`] shared across the ranks of a job: rank `r` scores the records
+/// `r, r + W, …` of the split (padded by repeating its start, as the training shards), the
+/// probabilities are gathered, and every rank returns the whole `[records, K]` matrix, the
+/// same bytes on every rank. One rank: exactly [`score_split`].
+pub fn score_split_shared(
+    net: &dyn EcgNet,
+    data: &Prepared,
+    split: &Split,
+    batch_size: usize,
+    device: Device,
+    c: &dyn crate::collective::Collective,
+) -> Result<Array2<f64>, TrainError> {
+    if c.world_size() == 1 {
+        return score_split(net, data, split, batch_size, device);
+    }
+    let n = split.len();
+    let shard = crate::data::Shard::of(c);
+    let positions = shard.positions(n);
+    let local = score_records(
+        net,
+        data,
+        positions
+            .iter()
+            .map(|&p| data.record(split.pack_rows[p % n])),
+        positions.len(),
+        batch_size,
+        device,
+    )?;
+    let k = local.ncols();
+    let flat: Vec<f64> = local.iter().copied().collect(); // row-major
+    let t = Tensor::from_slice(&flat).reshape([positions.len() as i64, k as i64]);
+    let all = crate::collective::gather_rows(c, &t, &format!("gathering {} scores", split.name))?;
+    let all = Vec::<f64>::try_from(all.flatten(0, -1))
+        .map_err(|e| TrainError::Other(format!("reading gathered scores: {e}")))?;
+    let (w, per) = (c.world_size(), positions.len());
+    let mut out = Array2::<f64>::zeros((n, k));
+    for p in 0..n {
+        // Position p = r + j·W was scored by rank r as its row j.
+        let row = (p % w) * per + p / w;
+        for j in 0..k {
+            out[[p, j]] = all[row * k + j];
+        }
+    }
+    Ok(out)
+}

@@ -1,14 +1,24 @@
 //! The training loop (plain and distillation): AdamW with a step schedule, gradient
 //! clipping, per-step seeding, NaN/Inf detection, validation macro-AUC after every epoch,
 //! early stopping, atomic best/last checkpoints, exact resume, metrics JSONL.
-use crate::checkpoint::{self, read_json, write_json, Preprocessing, RunDir, RunState};
-use crate::clt::Clt;
+//!
+//! [`Trainer`] is the loop in named steps (prepare, epoch, step, validate, checkpoint,
+//! finish); one process and every rank of a data-parallel job run the same code, the rank
+//! logic being the [`Collective`] seam.
+use crate::checkpoint::{
+    self, read_json, write_json, Preprocessing, RunDir, RunState, WorldRecord,
+};
+use crate::clt::{Clt, CltStep};
+use crate::collective::{
+    agree_f64, average_gradients, broadcast_buffers, broadcast_state, is_writer, sum_f64,
+    Collective, Single,
+};
 use crate::config::TrainConfig;
-use crate::data::{batches_per_epoch, mix_seed, Prepared, TrainLoader};
+use crate::data::{mix_seed, Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
-use crate::score::score_split;
+use crate::score::score_split_shared;
 use ecg_nn::{EcgNet, ModelSpec};
 use serde::Serialize;
 use std::io::Write;
@@ -220,230 +230,423 @@ pub(crate) fn append_line(path: &Path, line: &impl Serialize) -> Result<(), Trai
     writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
 }
 
-/// Trains (or distils, when `cfg.distill` is set) as the config says.
+/// Trains (or distils, when `cfg.distill` is set) as the config says, in one process.
 pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, TrainError> {
-    let device = cfg.train.device.resolve()?;
-    tch::manual_seed(cfg.train.seed as i64);
-    let mut prepared = Prepared::from_config(cfg)?;
-    let teacher_path = match &cfg.distill {
-        None => None,
-        Some(d) => {
-            let path = opts
-                .teacher
-                .clone()
-                .or_else(|| d.teacher.clone())
-                .ok_or_else(|| {
-                    TrainError::Other(
-                        "distillation needs a teacher: pass --teacher or set distill.teacher"
-                            .into(),
-                    )
-                })?;
-            if !path.is_file() {
-                return Err(TrainError::Other(format!(
-                    "distill.teacher / --teacher: no such checkpoint {}",
-                    path.display()
-                )));
-            }
-            attach_teacher(&path, &mut prepared)?;
-            Some((path, d.clone()))
+    train_with(cfg, opts, &Single)
+}
+
+/// Trains as one rank of the job `coll` (see [`crate::collective`]); [`Single`] is the
+/// one-process run.
+pub fn train_with(
+    cfg: &TrainConfig,
+    opts: &TrainOptions,
+    coll: &dyn Collective,
+) -> Result<TrainOutcome, TrainError> {
+    let mut t = Trainer::prepare(cfg, opts, coll)?;
+    while !t.done() {
+        if !t.epoch()? {
+            return t.finish(true);
         }
-    };
-    let data = Arc::new(prepared);
-    let spec = match &cfg.model.encoder {
-        Some(enc) => crate::lcd::per_lead_spec(&data, enc, cfg.model.freeze_encoder)?,
-        None => model_spec(&data, &cfg.model.preset)?,
-    };
-    let (mut vs, net) = build_model(&data, &spec, device)?;
-    if let Some(enc) = &cfg.model.encoder {
-        crate::lcd::load_encoder_copies(&vs, enc, data.n_leads(), cfg.model.freeze_encoder)?;
     }
-    let mut teacher = match teacher_path {
-        None => None,
-        Some((path, d)) => Some(load_teacher(
-            &path,
-            &data,
-            net.as_ref(),
-            &d,
-            cfg.train.seed,
-            device,
-        )?),
-    };
+    t.finish(false)
+}
 
-    let run = RunDir::new(&cfg.train.output_dir);
-    std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
-    let mut opt = {
-        let mut stores: Vec<(&str, &nn::VarStore)> = vec![("model", &vs)];
-        if let Some(t) = &teacher {
-            stores.push(("adaptor", &t.adaptor_vs));
-        }
-        AdamW::new(cfg.optim, &stores)
-    };
+/// Running sums of one epoch.
+#[derive(Debug, Default)]
+struct Sums {
+    loss: f64,
+    task: f64,
+    kd: f64,
+    feature: f64,
+    clt: f64,
+    steps: usize,
+    records: usize,
+    lr: f64,
+}
 
-    let mut state = RunState::default();
-    if opts.resume {
-        state = resume_state(&run, cfg)?;
-        vs.load(run.last())
-            .map_err(|e| TrainError::torch(&run.last(), "loading weights", e))?;
-        if let Some(t) = teacher.as_mut() {
-            t.adaptor_vs
-                .load(run.adaptor())
-                .map_err(|e| TrainError::torch(&run.adaptor(), "loading adaptor", e))?;
-        }
-        opt.load(&run.optimizer())?;
-        if state.finished {
-            tracing::info!("run in {} already finished", run.root.display());
-        }
-    } else if run.state().exists() {
+/// The training loop of one rank, in named steps: [`Trainer::prepare`], then
+/// [`Trainer::epoch`] (its [`Trainer::step`]s, [`Trainer::validate`], the checkpoints) until
+/// [`Trainer::done`], then [`Trainer::finish`]. Every exchange with the other ranks goes
+/// through [`crate::collective`].
+pub struct Trainer<'a> {
+    cfg: &'a TrainConfig,
+    opts: &'a TrainOptions,
+    coll: &'a dyn Collective,
+    device: Device,
+    data: Arc<Prepared>,
+    spec: ModelSpec,
+    vs: nn::VarStore,
+    net: Box<dyn EcgNet>,
+    teacher: Option<Teacher>,
+    opt: AdamW,
+    run: RunDir,
+    state: RunState,
+    shard: Shard,
+    total_steps: usize,
+    epoch_losses: Vec<f64>,
+    val_aucs: Vec<Option<f64>>,
+}
+
+/// Torch's generator seed for a step: rank 0 draws what one process draws; other ranks
+/// draw their own dropout masks.
+pub fn step_seed(seed: u64, tag: u64, step: usize, rank: usize) -> i64 {
+    let s = mix_seed(seed, &[tag, step as u64]);
+    (if rank == 0 {
+        s
+    } else {
+        mix_seed(s, &[rank as u64])
+    }) as i64
+}
+
+/// The teacher checkpoint of a distillation config (`--teacher` first), checked to exist.
+fn teacher_path(cfg: &TrainConfig, opts: &TrainOptions) -> Result<Option<PathBuf>, TrainError> {
+    let Some(d) = &cfg.distill else {
+        return Ok(None);
+    };
+    let path = opts
+        .teacher
+        .clone()
+        .or_else(|| d.teacher.clone())
+        .ok_or_else(|| {
+            TrainError::Other(
+                "distillation needs a teacher: pass --teacher or set distill.teacher".into(),
+            )
+        })?;
+    if !path.is_file() {
         return Err(TrainError::Other(format!(
-            "{} already holds a run; pass --resume to continue it or choose another train.output_dir",
-            run.root.display()
+            "distill.teacher / --teacher: no such checkpoint {}",
+            path.display()
         )));
     }
-    run.write_config(cfg)?;
+    Ok(Some(path))
+}
 
-    let per_epoch = batches_per_epoch(data.train.len(), cfg.train.batch_size);
-    let total_steps = per_epoch * cfg.train.epochs;
-    let mut outcome = TrainOutcome {
-        run_dir: run.root.clone(),
-        state: state.clone(),
-        epoch_losses: Vec::new(),
-        val_aucs: Vec::new(),
-        interrupted: false,
+/// Records the world size and backend in the run folder (rank 0), and says when a resumed
+/// run changed its world size.
+pub(crate) fn record_world(
+    run: &RunDir,
+    coll: &dyn Collective,
+    resume: bool,
+    step: usize,
+) -> Result<(), TrainError> {
+    if !is_writer(coll) {
+        return Ok(());
+    }
+    let previous: Option<WorldRecord> = if resume && run.world().is_file() {
+        Some(read_json(&run.world())?)
+    } else {
+        None
     };
-    let autocast = cfg.train.autocast.then_some(cfg.train.autocast_dtype);
-
-    while !state.finished && state.epochs_done < cfg.train.epochs {
-        let epoch = state.epochs_done;
-        let started = Instant::now();
-        let loader = TrainLoader::new(
-            Arc::clone(&data),
-            cfg,
-            epoch,
-            state.steps_into_epoch,
-            device,
+    let was_exact = previous.as_ref().is_none_or(|p| p.bit_exact);
+    let (old_world, old_backend) = previous.as_ref().map_or((1, "single".to_string()), |p| {
+        (p.world_size, p.backend.clone())
+    });
+    let rec = WorldRecord::next(previous, coll.world_size(), &coll.backend_name(), step);
+    if resume && was_exact && !rec.bit_exact {
+        tracing::warn!(
+            "{} was trained by {old_world} process(es) ({old_backend}) up to step {step} and \
+             continues with {} ({}): the run is no longer bit-exact (recorded in {})",
+            run.root.display(),
+            coll.world_size(),
+            coll.backend_name(),
+            run.world().display()
         );
+    }
+    write_json(&run.world(), &rec)
+}
+
+impl<'a> Trainer<'a> {
+    /// Builds data, network, teacher and optimizer, resumes or refuses an existing run,
+    /// writes the config and world record (rank 0) and gives every rank rank 0's weights.
+    pub fn prepare(
+        cfg: &'a TrainConfig,
+        opts: &'a TrainOptions,
+        coll: &'a dyn Collective,
+    ) -> Result<Trainer<'a>, TrainError> {
+        let device = cfg.train.device.resolve_for(coll.local_rank())?;
+        let shard = Shard::of(coll);
+        shard.local_batch(cfg.train.batch_size)?;
+        tch::manual_seed(cfg.train.seed as i64);
+        let mut prepared = Prepared::from_config(cfg)?;
+        let teacher_path = teacher_path(cfg, opts)?;
+        if let Some(path) = &teacher_path {
+            attach_teacher(path, &mut prepared)?;
+        }
+        let data = Arc::new(prepared);
+        let spec = match &cfg.model.encoder {
+            Some(enc) => crate::lcd::per_lead_spec(&data, enc, cfg.model.freeze_encoder)?,
+            None => model_spec(&data, &cfg.model.preset)?,
+        };
+        let (vs, net) = build_model(&data, &spec, device)?;
+        if let Some(enc) = &cfg.model.encoder {
+            crate::lcd::load_encoder_copies(&vs, enc, data.n_leads(), cfg.model.freeze_encoder)?;
+        }
+        let teacher = match (&teacher_path, &cfg.distill) {
+            (Some(path), Some(d)) => Some(load_teacher(
+                path,
+                &data,
+                net.as_ref(),
+                d,
+                cfg.train.seed,
+                device,
+            )?),
+            _ => None,
+        };
+        let opt = {
+            let mut stores: Vec<(&str, &nn::VarStore)> = vec![("model", &vs)];
+            if let Some(t) = &teacher {
+                stores.push(("adaptor", &t.adaptor_vs));
+            }
+            AdamW::new(cfg.optim, &stores)
+        };
+        let total_steps =
+            shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)? * cfg.train.epochs;
+        let mut t = Trainer {
+            cfg,
+            opts,
+            coll,
+            device,
+            data,
+            spec,
+            vs,
+            net,
+            teacher,
+            opt,
+            run: RunDir::new(&cfg.train.output_dir),
+            state: RunState::default(),
+            shard,
+            total_steps,
+            epoch_losses: Vec::new(),
+            val_aucs: Vec::new(),
+        };
+        t.open_run()?;
+        let mut stores = vec![&t.vs];
+        if let Some(te) = &t.teacher {
+            stores.push(&te.adaptor_vs);
+        }
+        broadcast_state(coll, &stores)?;
+        Ok(t)
+    }
+
+    /// Resumes the run in the output folder (or refuses to overwrite one), then writes the
+    /// config and the world record.
+    fn open_run(&mut self) -> Result<(), TrainError> {
+        let run = &self.run;
+        if is_writer(self.coll) {
+            std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
+        }
+        if self.opts.resume {
+            self.state = resume_state(run, self.cfg)?;
+            self.vs
+                .load(run.last())
+                .map_err(|e| TrainError::torch(&run.last(), "loading weights", e))?;
+            if let Some(t) = self.teacher.as_mut() {
+                t.adaptor_vs
+                    .load(run.adaptor())
+                    .map_err(|e| TrainError::torch(&run.adaptor(), "loading adaptor", e))?;
+            }
+            self.opt.load(&run.optimizer())?;
+            if self.state.finished {
+                tracing::info!("run in {} already finished", run.root.display());
+            }
+        } else if run.state().exists() {
+            return Err(TrainError::Other(format!(
+                "{} already holds a run; pass --resume to continue it or choose another train.output_dir",
+                run.root.display()
+            )));
+        }
+        if is_writer(self.coll) {
+            run.write_config(self.cfg)?;
+        }
+        record_world(run, self.coll, self.opts.resume, self.state.global_step)
+    }
+
+    /// Whether the run has ended (last epoch done, or stopped early).
+    pub fn done(&self) -> bool {
+        self.state.finished || self.state.epochs_done >= self.cfg.train.epochs
+    }
+
+    /// One epoch (from `state.steps_into_epoch`): its steps, then validation, early
+    /// stopping and the checkpoints. `false` when `train.stop_after_steps` stopped it.
+    pub fn epoch(&mut self) -> Result<bool, TrainError> {
+        let epoch = self.state.epochs_done;
+        let started = Instant::now();
+        let loader = TrainLoader::sharded(
+            Arc::clone(&self.data),
+            self.cfg,
+            epoch,
+            self.state.steps_into_epoch,
+            self.device,
+            self.shard,
+        )?;
+        let span = self.epoch_span(epoch, loader.remaining());
+        let enter = span.enter();
+        let mut sums = Sums {
+            lr: self.cfg.optim.lr,
+            ..Default::default()
+        };
+        for batch in loader {
+            self.step(&batch?, epoch, &mut sums)?;
+            self.show_progress(&span, epoch, &sums, started);
+            if self.cfg.train.stop_after_steps == Some(self.state.global_step) {
+                self.checkpoint_last()?;
+                return Ok(false);
+            }
+        }
+        drop(enter);
+        let auc = self.validate()?;
+        self.end_epoch(epoch, auc, &sums, started)?;
+        Ok(true)
+    }
+
+    fn epoch_span(&self, epoch: usize, len: usize) -> tracing::Span {
         let span = tracing::info_span!("epoch", n = epoch + 1);
-        if opts.progress {
+        if self.opts.progress {
             if let Ok(style) = indicatif::ProgressStyle::with_template(
                 "{span_child_prefix}{bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
             ) {
                 span.pb_set_style(&style);
             }
-            span.pb_set_length(loader.remaining() as u64);
-            span.pb_set_message(&format!("epoch {}/{}", epoch + 1, cfg.train.epochs));
+            span.pb_set_length(len as u64);
+            span.pb_set_message(&format!("epoch {}/{}", epoch + 1, self.cfg.train.epochs));
         }
-        let _enter = span.enter();
-        let (mut sum, mut sum_task, mut sum_kd, mut sum_feat, mut n_steps, mut n_rec) =
-            (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
-        let mut sum_clt = 0.0;
-        let mut lr = cfg.optim.lr;
-        for batch in loader {
-            let batch = batch?;
-            lr = cfg
-                .schedule
-                .lr(cfg.optim.lr, state.global_step, total_steps);
-            // Dropout etc. draw from torch's global generator: reseed per step so a resumed
-            // run draws exactly what the uninterrupted one drew.
-            tch::manual_seed(mix_seed(cfg.train.seed, &[3, state.global_step as u64]) as i64);
-            let step = || {
-                let out = net.forward_t(&batch.x, true);
-                let logits = out.logits.to_kind(Kind::Float);
-                let task = cfg.loss.compute(&logits, &batch.y);
-                match &teacher {
-                    None => (task, None, None),
-                    Some(t) => {
-                        let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
-                        let tout = tch::no_grad(|| t.net.forward_t(tx, false));
-                        let tlogits = tout.logits.to_kind(Kind::Float);
-                        let hs = out.head_input.to_kind(Kind::Float);
-                        let mapped = t.adaptor.as_ref().map(|a| nn::Module::forward(a, &hs));
-                        let th = tout.head_input.to_kind(Kind::Float);
-                        let feats = mapped.as_ref().map(|m| (m, &th));
-                        let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
-                        let clt_step = t
-                            .clt
-                            .as_ref()
-                            .map(|c| c.step(&hs, &th, &batch.rows, state.global_step));
-                        let (total, clt_value) = match (&t.clt, &clt_step) {
-                            (Some(c), Some(st)) => (
-                                terms.total + c.weight() * &st.loss,
-                                Some(st.loss.double_value(&[])),
-                            ),
-                            _ => (terms.total, None),
-                        };
-                        let parts = (
-                            terms.task.double_value(&[]),
-                            terms.kd.double_value(&[]),
-                            terms.feature.double_value(&[]),
-                            clt_value,
-                        );
-                        (total, Some(parts), clt_step)
-                    }
-                }
-            };
-            let (loss, parts, clt_step) = match autocast {
-                Some(dtype) => crate::precision::autocast(device, dtype, step)?,
-                None => step(),
-            };
-            let value = loss.double_value(&[]);
-            if !value.is_finite() {
-                return Err(TrainError::NonFinite {
-                    value,
-                    epoch: epoch + 1,
-                    step: state.global_step,
-                    batch: batch.index,
-                });
-            }
-            opt.zero_grad();
-            loss.backward();
-            opt.step(lr);
-            if let (Some(t), Some(st)) = (&teacher, &clt_step) {
-                if let Some(c) = &t.clt {
-                    c.update(st);
-                }
-            }
-            state.global_step += 1;
-            state.steps_into_epoch += 1;
-            let m = batch.x.size()[0] as usize;
-            sum += value;
-            if let Some((a, b, c, d)) = parts {
-                sum_task += a;
-                sum_kd += b;
-                sum_feat += c;
-                sum_clt += d.unwrap_or(0.0);
-            }
-            n_steps += 1;
-            n_rec += m;
-            if opts.progress {
-                span.pb_inc(1);
-                let rate = n_rec as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                span.pb_set_message(&format!(
-                    "epoch {}/{} loss {:.4} {:.0} rec/s",
-                    epoch + 1,
-                    cfg.train.epochs,
-                    sum / n_steps as f64,
-                    rate
-                ));
-            }
-            if cfg.train.stop_after_steps == Some(state.global_step) {
-                save_last(&run, &vs, &spec, &data.prep, teacher.as_ref(), &opt, &state)?;
-                outcome.state = state;
-                outcome.interrupted = true;
-                return Ok(outcome);
+        span
+    }
+
+    fn show_progress(&self, span: &tracing::Span, epoch: usize, sums: &Sums, started: Instant) {
+        if !self.opts.progress {
+            return;
+        }
+        span.pb_inc(1);
+        let rate = sums.records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        span.pb_set_message(&format!(
+            "epoch {}/{} loss {:.4} {:.0} rec/s",
+            epoch + 1,
+            self.cfg.train.epochs,
+            sums.loss / sums.steps as f64,
+            rate
+        ));
+    }
+
+    /// The losses of one batch: (total, (task, kd, feature, clt) when distilling, CLT's
+    /// step for the bank update).
+    fn forward(&self, batch: &Batch) -> (Tensor, Option<[f64; 4]>, Option<CltStep>) {
+        let out = self.net.forward_t(&batch.x, true);
+        let logits = out.logits.to_kind(Kind::Float);
+        let task = self.cfg.loss.compute(&logits, &batch.y);
+        let Some(t) = &self.teacher else {
+            return (task, None, None);
+        };
+        let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
+        let tout = tch::no_grad(|| t.net.forward_t(tx, false));
+        let tlogits = tout.logits.to_kind(Kind::Float);
+        let hs = out.head_input.to_kind(Kind::Float);
+        let mapped = t.adaptor.as_ref().map(|a| nn::Module::forward(a, &hs));
+        let th = tout.head_input.to_kind(Kind::Float);
+        let feats = mapped.as_ref().map(|m| (m, &th));
+        let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
+        let clt_step = t
+            .clt
+            .as_ref()
+            .map(|c| c.step(&hs, &th, &batch.rows, self.state.global_step));
+        let (total, clt_value) = match (&t.clt, &clt_step) {
+            (Some(c), Some(st)) => (
+                terms.total + c.weight() * &st.loss,
+                st.loss.double_value(&[]),
+            ),
+            _ => (terms.total, 0.0),
+        };
+        let parts = [
+            terms.task.double_value(&[]),
+            terms.kd.double_value(&[]),
+            terms.feature.double_value(&[]),
+            clt_value,
+        ];
+        (total, Some(parts), clt_step)
+    }
+
+    /// One optimizer step on this rank's batch: rank 0's buffers, forward, the loss
+    /// averaged over ranks (a non-finite one stops every rank), backward, gradients
+    /// averaged over ranks, clipping + AdamW, CLT's bank update with every rank's batch.
+    fn step(&mut self, batch: &Batch, epoch: usize, sums: &mut Sums) -> Result<(), TrainError> {
+        let (cfg, coll) = (self.cfg, self.coll);
+        let step = self.state.global_step;
+        sums.lr = cfg.schedule.lr(cfg.optim.lr, step, self.total_steps);
+        // Dropout etc. draw from torch's global generator: reseed per step so a resumed
+        // run draws exactly what the uninterrupted one drew.
+        tch::manual_seed(step_seed(cfg.train.seed, 3, step, coll.rank()));
+        broadcast_buffers(coll, &[&self.vs])?;
+        let (loss, parts, clt_step) = match cfg.train.autocast.then_some(cfg.train.autocast_dtype) {
+            Some(dtype) => crate::precision::autocast(self.device, dtype, || self.forward(batch))?,
+            None => self.forward(batch),
+        };
+        let p = parts.unwrap_or_default();
+        let mut values = [loss.double_value(&[]), p[0], p[1], p[2], p[3]];
+        mean_over_ranks(coll, &mut values, "averaging the loss")?;
+        if !values[0].is_finite() {
+            return Err(TrainError::NonFinite {
+                value: values[0],
+                epoch: epoch + 1,
+                step,
+                batch: batch.index,
+            });
+        }
+        self.opt.zero_grad();
+        loss.backward();
+        average_gradients(coll, &self.opt.params())?;
+        self.opt.step(sums.lr);
+        if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
+            if let Some(c) = &t.clt {
+                c.update_shared(st, coll)?;
             }
         }
-        drop(_enter);
-        // End of epoch: validation.
-        let p = score_split(
-            net.as_ref(),
-            &data,
+        self.state.global_step += 1;
+        self.state.steps_into_epoch += 1;
+        sums.loss += values[0];
+        if parts.is_some() {
+            sums.task += values[1];
+            sums.kd += values[2];
+            sums.feature += values[3];
+            sums.clt += values[4];
+        }
+        sums.steps += 1;
+        sums.records += batch.x.size()[0] as usize * coll.world_size();
+        Ok(())
+    }
+
+    /// Validation macro-AUC, scored across the ranks and gathered
+    /// ([`score_split_shared`]); every rank returns rank 0's value.
+    pub fn validate(&mut self) -> Result<Option<f64>, TrainError> {
+        broadcast_buffers(self.coll, &[&self.vs])?;
+        let data = &self.data;
+        let p = score_split_shared(
+            self.net.as_ref(),
+            data,
             &data.val,
-            cfg.train.eval_batch_size,
-            device,
+            self.cfg.train.eval_batch_size,
+            self.device,
+            self.coll,
         )?;
         let auc = ecg_metrics::macro_auc(data.val.y.view(), p.view())
             .map_err(|e| TrainError::Other(format!("validation macro-AUC: {e}")))?
             .macro_;
+        if self.coll.world_size() == 1 {
+            return Ok(auc);
+        }
+        let mut v = [auc.unwrap_or(f64::NAN)];
+        agree_f64(self.coll, &mut v, "agreeing on the validation AUC")?;
+        Ok((!v[0].is_nan()).then_some(v[0]))
+    }
+
+    /// After validation: best checkpoint, metrics line, early stopping, last checkpoint.
+    fn end_epoch(
+        &mut self,
+        epoch: usize,
+        auc: Option<f64>,
+        sums: &Sums,
+        started: Instant,
+    ) -> Result<(), TrainError> {
+        let state = &mut self.state;
         let improved = match (auc, state.best_val_auc) {
             (Some(a), Some(b)) => a > b,
             (Some(_), None) => true,
@@ -455,53 +658,117 @@ pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, Tra
             state.best_val_auc = auc;
             state.best_epoch = Some(epoch + 1);
             state.epochs_since_best = 0;
-            save_model(&vs, &spec, &data.prep, &run.best())?;
+            self.checkpoint_best()?;
         } else {
             state.epochs_since_best += 1;
         }
-        let n = n_steps.max(1) as f64;
-        let secs = started.elapsed().as_secs_f64();
-        append_line(
-            &run.metrics(),
-            &EpochLine {
-                epoch: epoch + 1,
-                global_step: state.global_step,
-                lr,
-                train_loss: sum / n,
-                train_task_loss: teacher.as_ref().map(|_| sum_task / n),
-                train_kd_loss: teacher.as_ref().map(|_| sum_kd / n),
-                train_feature_loss: teacher.as_ref().map(|_| sum_feat / n),
-                train_clt_loss: teacher
-                    .as_ref()
-                    .and_then(|t| t.clt.as_ref())
-                    .map(|_| sum_clt / n),
-                val_macro_auc: auc,
-                best: improved,
-                seconds: secs,
-                records_per_second: n_rec as f64 / secs.max(1e-9),
-            },
-        )?;
-        tracing::info!(
-            epoch = epoch + 1,
-            train_loss = sum / n,
-            val_macro_auc = auc.unwrap_or(f64::NAN),
-            "epoch done"
-        );
-        outcome.epoch_losses.push(sum / n);
-        outcome.val_aucs.push(auc);
-        if let Some(pat) = cfg.train.patience {
+        self.write_metrics(epoch, auc, improved, sums, started)?;
+        let n = sums.steps.max(1) as f64;
+        self.epoch_losses.push(sums.loss / n);
+        self.val_aucs.push(auc);
+        let state = &mut self.state;
+        if let Some(pat) = self.cfg.train.patience {
             if state.epochs_since_best >= pat {
                 tracing::info!("early stopping: no improvement for {pat} epochs");
                 state.finished = true;
             }
         }
-        if state.epochs_done == cfg.train.epochs {
+        if state.epochs_done == self.cfg.train.epochs {
             state.finished = true;
         }
-        save_last(&run, &vs, &spec, &data.prep, teacher.as_ref(), &opt, &state)?;
+        self.checkpoint_last()
     }
-    outcome.state = state;
-    Ok(outcome)
+
+    fn write_metrics(
+        &self,
+        epoch: usize,
+        auc: Option<f64>,
+        best: bool,
+        sums: &Sums,
+        started: Instant,
+    ) -> Result<(), TrainError> {
+        let n = sums.steps.max(1) as f64;
+        let secs = started.elapsed().as_secs_f64();
+        let distil = self.teacher.as_ref();
+        let line = EpochLine {
+            epoch: epoch + 1,
+            global_step: self.state.global_step,
+            lr: sums.lr,
+            train_loss: sums.loss / n,
+            train_task_loss: distil.map(|_| sums.task / n),
+            train_kd_loss: distil.map(|_| sums.kd / n),
+            train_feature_loss: distil.map(|_| sums.feature / n),
+            train_clt_loss: distil.and_then(|t| t.clt.as_ref()).map(|_| sums.clt / n),
+            val_macro_auc: auc,
+            best,
+            seconds: secs,
+            records_per_second: sums.records as f64 / secs.max(1e-9),
+        };
+        if is_writer(self.coll) {
+            append_line(&self.run.metrics(), &line)?;
+        }
+        tracing::info!(
+            epoch = epoch + 1,
+            train_loss = sums.loss / n,
+            val_macro_auc = auc.unwrap_or(f64::NAN),
+            "epoch done"
+        );
+        Ok(())
+    }
+
+    /// `checkpoint-best` (rank 0).
+    fn checkpoint_best(&self) -> Result<(), TrainError> {
+        if !is_writer(self.coll) {
+            return Ok(());
+        }
+        save_model(&self.vs, &self.spec, &self.data.prep, &self.run.best())
+    }
+
+    /// `checkpoint-last` with the adaptor, optimizer and state (rank 0; state last).
+    fn checkpoint_last(&self) -> Result<(), TrainError> {
+        if !is_writer(self.coll) {
+            return Ok(());
+        }
+        save_last(
+            &self.run,
+            &self.vs,
+            &self.spec,
+            &self.data.prep,
+            self.teacher.as_ref(),
+            &self.opt,
+            &self.state,
+        )
+    }
+
+    /// Waits for every rank (rank 0's files are then written) and reports.
+    pub fn finish(self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
+        self.coll
+            .barrier()
+            .map_err(|e| crate::collective::context(self.coll, "final barrier", e))?;
+        Ok(TrainOutcome {
+            run_dir: self.run.root.clone(),
+            state: self.state,
+            epoch_losses: self.epoch_losses,
+            val_aucs: self.val_aucs,
+            interrupted,
+        })
+    }
+}
+
+/// Replaces `values` by their mean over the ranks (unchanged for one rank).
+pub(crate) fn mean_over_ranks(
+    coll: &dyn Collective,
+    values: &mut [f64],
+    what: &str,
+) -> Result<(), TrainError> {
+    if coll.world_size() == 1 {
+        return Ok(());
+    }
+    sum_f64(coll, values, what)?;
+    for v in values.iter_mut() {
+        *v /= coll.world_size() as f64;
+    }
+    Ok(())
 }
 
 /// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`

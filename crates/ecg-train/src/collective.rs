@@ -1,0 +1,254 @@
+//! The one seam between the training loops and the processes of a data-parallel job.
+//!
+//! A [`Collective`] is the group of ranks a run belongs to: [`Single`] for one process
+//! (every operation is the identity, so a one-process run is exactly the run it always was),
+//! or a c10d process group (`ecg_dist::ProcessGroup`, Gloo on CPU, NCCL on CUDA). The loops
+//! call only the helpers below; none of them tests a rank except through
+//! [`is_writer`].
+//!
+//! Semantics follow PyTorch's DistributedDataParallel (DDP):
+//! - [`broadcast_state`]: rank 0's parameters and buffers replace every other rank's at the
+//!   start of a run (DDP's constructor);
+//! - [`broadcast_buffers`]: rank 0's buffers (batch-norm running statistics) replace the
+//!   others' before every forward pass (DDP's `broadcast_buffers=True`), so every rank holds
+//!   the same network and rank 0's checkpoint is every rank's;
+//! - [`average_gradients`]: gradients are summed across ranks in flat buckets of about
+//!   [`BUCKET_BYTES`] and divided by the world size, before clipping and the optimizer step
+//!   (DDP's gradient hooks), so the optimizer sees the gradient of the global batch mean.
+use crate::error::TrainError;
+use tch::{nn, Tensor};
+
+/// Gradient bucket size (DDP's default `bucket_cap_mb = 25`).
+pub const BUCKET_BYTES: usize = 25 * 1024 * 1024;
+
+/// The processes of a job. Every operation is collective: every rank calls it, in the same
+/// order, with tensors of the same shapes and kinds.
+pub trait Collective {
+    /// This process's rank, `0..world_size`.
+    fn rank(&self) -> usize;
+    fn world_size(&self) -> usize;
+    /// This process's rank on its node: its CUDA device index (`cuda:LOCAL_RANK`).
+    fn local_rank(&self) -> usize {
+        0
+    }
+    /// `single`, `gloo` or `nccl`.
+    fn backend_name(&self) -> String;
+    /// Replaces every rank's `tensors` by rank `root`'s, in place.
+    fn broadcast(&self, tensors: &[Tensor], root: usize) -> Result<(), TrainError>;
+    /// Replaces every rank's `tensors` by their sum over ranks, in place.
+    fn all_reduce_sum(&self, tensors: &[Tensor]) -> Result<(), TrainError>;
+    /// Every rank's `t`, concatenated along dim 0 in rank order.
+    fn all_gather(&self, t: &Tensor) -> Result<Tensor, TrainError>;
+    /// Returns once every rank has called it.
+    fn barrier(&self) -> Result<(), TrainError>;
+}
+
+/// One process: every operation is the identity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Single;
+
+impl Collective for Single {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn world_size(&self) -> usize {
+        1
+    }
+    fn backend_name(&self) -> String {
+        "single".into()
+    }
+    fn broadcast(&self, _: &[Tensor], _: usize) -> Result<(), TrainError> {
+        Ok(())
+    }
+    fn all_reduce_sum(&self, _: &[Tensor]) -> Result<(), TrainError> {
+        Ok(())
+    }
+    fn all_gather(&self, t: &Tensor) -> Result<Tensor, TrainError> {
+        Ok(t.shallow_clone())
+    }
+    fn barrier(&self) -> Result<(), TrainError> {
+        Ok(())
+    }
+}
+
+/// Whether this rank writes the run folder (checkpoints, metrics, state): rank 0 alone.
+pub fn is_writer(c: &dyn Collective) -> bool {
+    c.rank() == 0
+}
+
+/// Adds what was being done to a collective's error (the rank and world are in it).
+pub fn context(c: &dyn Collective, what: &str, e: TrainError) -> TrainError {
+    match e {
+        TrainError::Distributed { msg, .. } => TrainError::Distributed {
+            rank: c.rank(),
+            world: c.world_size(),
+            msg: format!("{what}: {msg}"),
+        },
+        other => other,
+    }
+}
+
+/// Every variable of `stores` (parameters and buffers), by store then name.
+fn variables(stores: &[&nn::VarStore], buffers_only: bool) -> Vec<Tensor> {
+    let mut out = Vec::new();
+    for vs in stores {
+        let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(
+            named
+                .into_iter()
+                .filter(|(_, t)| !buffers_only || !t.requires_grad())
+                .map(|(_, t)| t),
+        );
+    }
+    out
+}
+
+fn broadcast_detached(c: &dyn Collective, ts: Vec<Tensor>, what: &str) -> Result<(), TrainError> {
+    if c.world_size() == 1 || ts.is_empty() {
+        return Ok(());
+    }
+    let ts: Vec<Tensor> = ts.iter().map(Tensor::detach).collect();
+    tch::no_grad(|| c.broadcast(&ts, 0)).map_err(|e| context(c, what, e))
+}
+
+/// Rank 0's parameters and buffers replace every rank's (the start of a run).
+pub fn broadcast_state(c: &dyn Collective, stores: &[&nn::VarStore]) -> Result<(), TrainError> {
+    broadcast_detached(c, variables(stores, false), "broadcasting rank 0's weights")
+}
+
+/// Rank 0's buffers (variables that take no gradient: batch-norm statistics, frozen
+/// weights) replace every rank's.
+pub fn broadcast_buffers(c: &dyn Collective, stores: &[&nn::VarStore]) -> Result<(), TrainError> {
+    broadcast_detached(c, variables(stores, true), "broadcasting rank 0's buffers")
+}
+
+/// Averages the gradients of `params` over the ranks, in place: consecutive gradients of
+/// one kind are flattened into buckets of about [`BUCKET_BYTES`], each bucket summed across
+/// ranks, divided by the world size and copied back. Parameters without a gradient are
+/// skipped (the network decides which have one, so every rank skips the same).
+pub fn average_gradients(c: &dyn Collective, params: &[Tensor]) -> Result<(), TrainError> {
+    let w = c.world_size();
+    if w == 1 {
+        return Ok(());
+    }
+    let grads: Vec<Tensor> = params
+        .iter()
+        .map(Tensor::grad)
+        .filter(Tensor::defined)
+        .collect();
+    for bucket in buckets(&grads, BUCKET_BYTES) {
+        tch::no_grad(|| -> Result<(), TrainError> {
+            let flat = Tensor::cat(
+                &bucket.iter().map(|g| g.reshape([-1])).collect::<Vec<_>>(),
+                0,
+            );
+            c.all_reduce_sum(std::slice::from_ref(&flat))
+                .map_err(|e| context(c, "averaging gradients", e))?;
+            let flat = flat / w as f64;
+            let mut at = 0i64;
+            for g in bucket {
+                let n = g.numel() as i64;
+                let mut g = g.shallow_clone();
+                g.copy_(&flat.narrow(0, at, n).view_as(&g));
+                at += n;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Consecutive runs of tensors of one kind and device, each of about `cap` bytes (a tensor
+/// larger than `cap` is a bucket of its own).
+pub fn buckets(ts: &[Tensor], cap: usize) -> Vec<Vec<&Tensor>> {
+    let mut out: Vec<Vec<&Tensor>> = Vec::new();
+    let mut bytes = 0usize;
+    for t in ts {
+        let size = t.numel() * t.kind().elt_size_in_bytes();
+        let fits = out.last().is_some_and(|b| {
+            let last = b[0];
+            last.kind() == t.kind() && last.device() == t.device() && bytes + size <= cap
+        });
+        if fits {
+            bytes += size;
+            if let Some(b) = out.last_mut() {
+                b.push(t);
+            }
+        } else {
+            out.push(vec![t]);
+            bytes = size;
+        }
+    }
+    out
+}
+
+/// Sums `values` over the ranks (f64, exact for one rank).
+pub fn sum_f64(c: &dyn Collective, values: &mut [f64], what: &str) -> Result<(), TrainError> {
+    if c.world_size() == 1 {
+        return Ok(());
+    }
+    let t = Tensor::from_slice(values);
+    c.all_reduce_sum(std::slice::from_ref(&t))
+        .map_err(|e| context(c, what, e))?;
+    let v: Vec<f64> = Vec::try_from(&t)
+        .map_err(|e| TrainError::Other(format!("{what}: reading the sum: {e}")))?;
+    values.copy_from_slice(&v);
+    Ok(())
+}
+
+/// Replaces `values` by rank 0's: a decision every rank takes identically.
+pub fn agree_f64(c: &dyn Collective, values: &mut [f64], what: &str) -> Result<(), TrainError> {
+    if c.world_size() == 1 {
+        return Ok(());
+    }
+    let t = Tensor::from_slice(values);
+    c.broadcast(std::slice::from_ref(&t), 0)
+        .map_err(|e| context(c, what, e))?;
+    let v: Vec<f64> = Vec::try_from(&t)
+        .map_err(|e| TrainError::Other(format!("{what}: reading the broadcast: {e}")))?;
+    values.copy_from_slice(&v);
+    Ok(())
+}
+
+/// Every rank's rows of `t`, concatenated in rank order (`t` itself for one rank).
+pub fn gather_rows(c: &dyn Collective, t: &Tensor, what: &str) -> Result<Tensor, TrainError> {
+    if c.world_size() == 1 {
+        return Ok(t.shallow_clone());
+    }
+    c.all_gather(&t.contiguous())
+        .map_err(|e| context(c, what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn buckets_split_by_size_and_kind() {
+        let f = |n: i64| Tensor::zeros([n], (Kind::Float, Device::Cpu));
+        let d = Tensor::zeros([2], (Kind::Double, Device::Cpu));
+        let ts = vec![f(10), f(10), f(30), d, f(1)];
+        // cap 80 bytes: 40 + 40 fit, 120 alone, the double apart, then the last float.
+        let b = buckets(&ts, 80);
+        let sizes: Vec<usize> = b.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 1, 1, 1]);
+    }
+
+    #[test]
+    fn single_is_the_identity() {
+        let s = Single;
+        let vs = nn::VarStore::new(Device::Cpu);
+        let x = vs.root().var("x", &[3], nn::Init::Const(2.0));
+        (&x * &x).sum(Kind::Float).backward();
+        average_gradients(&s, &[x.shallow_clone()]).expect("avg");
+        let g: Vec<f32> = Vec::try_from(&x.grad()).expect("g");
+        assert_eq!(g, vec![4.0, 4.0, 4.0]);
+        let mut v = [1.5, -2.0];
+        sum_f64(&s, &mut v, "t").expect("sum");
+        agree_f64(&s, &mut v, "t").expect("agree");
+        assert_eq!(v, [1.5, -2.0]);
+        assert!(is_writer(&s));
+    }
+}
