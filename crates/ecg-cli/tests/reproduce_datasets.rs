@@ -1,0 +1,89 @@
+//! `cargo xtask reproduce cpsc2018` and `cargo xtask reproduce hefei`, end to end in a
+//! reduced form (1 epoch per model), driven through the same library code as the command:
+//! on synthetic data in each dataset's layout (`ecg synth`), and CPSC2018 also on the 10
+//! real recordings of ../shared/data/cpsc2018-sample. Each run must write every model's
+//! metrics and a report with the papers' numbers beside ours.
+use std::path::{Path, PathBuf};
+use xtask::pipelines::{self, Plan};
+use xtask::reproduce::{Options, Profile};
+
+fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
+    Options {
+        synthetic: data.is_none(),
+        data,
+        profile: Profile::Quick,
+        out: Some(out.to_path_buf()),
+        device: "cpu".into(),
+        tasks: None,
+        epochs: Some(1),
+        force: vec![],
+        demo: false,
+        records,
+        records_given: true,
+        seed: 5,
+    }
+}
+
+fn ecg() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+}
+
+fn run(plan: &Plan, o: &Options) -> PathBuf {
+    pipelines::run(&xtask::workspace_root(), &ecg(), plan, o).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// Every model of the plan has its metrics; the report names the papers' numbers.
+fn check(run: &Path, plan: &Plan, task: &str, published: &[&str]) {
+    for m in &plan.models {
+        let dir = run.join(task).join(m.dir);
+        assert!(dir.join("metrics.json").exists(), "{}", dir.display());
+        if m.calibrate {
+            assert!(dir.join("metrics_calibrated.json").exists(), "{}", dir.display());
+        }
+    }
+    let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+    for p in published {
+        assert!(report.contains(p), "report lacks {p}:\n{report}");
+    }
+}
+
+#[test]
+fn reproduce_hefei_on_synthetic_data() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plan = pipelines::hefei::plan();
+    let out = run(&plan, &opts(tmp.path(), None, 80));
+    check(&out, &plan, "zhou2024", &["0.824", "0.816", "0.837", "Zhou et al. 2024"]);
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json")).expect("json");
+    assert_eq!(info["dataset"], "hefei");
+    assert_eq!(info["synthetic"], true);
+}
+
+#[test]
+fn reproduce_cpsc2018_on_synthetic_data() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plan = pipelines::cpsc2018::plan();
+    let out = run(&plan, &opts(tmp.path(), None, 80));
+    check(&out, &plan, "classes", &["0.829", "0.606", "0.797", "0.769", "Zhang & Sun 2024"]);
+}
+
+#[test]
+fn reproduce_cpsc2018_on_the_real_sample() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cpsc2018-sample");
+    if !dir.join("REFERENCE.csv").exists() {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!!!!!!!\n!!! SKIPPING reproduce cpsc2018 on the sample: {} is absent\n!!!!!!!!\n",
+            dir.display()
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plan = pipelines::cpsc2018::plan();
+    let out = run(&plan, &opts(tmp.path(), Some(dir), 0));
+    check(&out, &plan, "classes", &["0.829"]);
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json")).expect("json");
+    assert_eq!(info["n_records"], 10);
+}
