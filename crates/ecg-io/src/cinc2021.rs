@@ -493,50 +493,33 @@ pub fn write_record(
     std::fs::write(&hea, text).map_err(|e| IoError::io(&hea, e))
 }
 
-/// Resampling of one record // [leads, samples] row-major, `samples` per lead, from one rate
-/// to another (Hz); returns the new buffer and its samples per lead, or a message. A closure
-/// so this crate does not depend on ecg-dsp (`ecg pack` passes its `resample_poly`).
-pub type Resample<'a> =
-    dyn Fn(&[f32], usize, u32, u32) -> std::result::Result<(Vec<f32>, usize), String> + Sync + 'a;
-
-/// Options for [`build_pack`].
+/// Options for [`pack`].
 #[derive(Debug, Clone)]
 pub struct PackOptions {
     /// The data directory (stored as the pack's source).
     pub data: PathBuf,
-    /// The pack's sampling rate: records at other rates are resampled to it.
-    pub rate: u32,
-    /// Samples per record at `rate`: longer records keep their first `length` samples,
-    /// shorter ones are zero-padded at the end.
+    /// Samples per record at the pack's rate: longer records keep their first `length`
+    /// samples, shorter ones are zero-padded at the end.
     pub length: usize,
-    /// Text stored as `PackMeta::preprocessing` (band-pass; this function appends the
-    /// resampling, crop/pad, labels and folds it was told about in `labels_and_folds`).
-    pub preprocessing: String,
     /// How labels and folds were made (appended to the preprocessing text).
     pub labels_and_folds: String,
-    /// The band-pass the caller's preprocessing applies.
-    pub bandpass: Option<crate::pack::Bandpass>,
 }
 
-/// Read every record, resample it to `opts.rate` (when its rate differs), run `prep` on it
-/// at that rate, crop or zero-pad it to `opts.length`, and collect the pack's rows; the
-/// per-record metadata (`records`, same order as `headers`: labels and folds) comes from the
-/// caller. Records are read in parallel; errors name the record's file.
-pub fn build_pack(
+/// Streams a CinC pack to `out`: every record (header order) read, resampled to the pack's
+/// rate and band-passed by `prep` (the preprocessing every packer shares), cropped or
+/// zero-padded to `opts.length`. The per-record metadata (`records`, same order as
+/// `headers`: labels and folds) comes from the caller. Errors name the record's file;
+/// on any error nothing is left at `out`. Returns the number of records.
+pub fn pack(
     headers: &[CincHeader],
-    records: Vec<crate::pack::PackedRecord>,
+    records: &[crate::pack::PackedRecord],
     opts: &PackOptions,
-    resample: &Resample,
-    prep: &crate::packer::Preprocess,
-) -> Result<crate::packer::Built> {
-    use rayon::prelude::*;
-    use tracing_indicatif::span_ext::IndicatifSpanExt;
-    if opts.length == 0 || opts.rate == 0 {
-        return Err(IoError::invalid(
-            &opts.data,
-            "length/rate",
-            "must be positive",
-        ));
+    prep: &crate::packer::Prep,
+    out: &Path,
+) -> Result<usize> {
+    use crate::packer::{fit_length, write_streaming, LEADS_12};
+    if opts.length == 0 {
+        return Err(IoError::invalid(&opts.data, "length", "must be positive"));
     }
     if records.len() != headers.len() {
         return Err(IoError::invalid(
@@ -549,64 +532,47 @@ pub fn build_pack(
             ),
         ));
     }
-    let span = tracing::info_span!("pack", dataset = "cinc2021");
-    span.pb_set_length(headers.len() as u64);
-    let _enter = span.enter();
-    let len = opts.length;
-    let rows: Vec<Vec<f32>> = headers
-        .par_iter()
-        .map(|h| {
-            let path = crate::wfdb::hea_path(&h.record);
-            let r = read_signal(h)?;
-            let from = h.rate()?;
-            let (mut data, n) = if from == opts.rate {
-                (r.data, r.samples)
-            } else {
-                resample(&r.data, r.samples, from, opts.rate)
-                    .map_err(|m| IoError::invalid(&path, "resampling", m))?
-            };
-            prep(&mut data, n).map_err(|m| IoError::invalid(&path, "preprocessing", m))?;
-            let mut out = vec![0f32; LEADS.len() * len];
-            let keep = len.min(n);
-            for l in 0..LEADS.len() {
-                out[l * len..l * len + keep].copy_from_slice(&data[l * n..l * n + keep]);
-            }
-            span.pb_inc(1);
-            Ok(out)
-        })
-        .collect::<Result<_>>()?;
-    let mut per_source: Vec<(Source, usize, u32)> = Vec::new();
+    let mut per_source: Vec<(Source, usize)> = Vec::new();
     for h in headers {
-        match per_source.iter_mut().find(|(s, _, _)| *s == h.source) {
+        match per_source.iter_mut().find(|(s, _)| *s == h.source) {
             Some(e) => e.1 += 1,
-            None => per_source.push((h.source, 1, h.rate().unwrap_or(0))),
+            None => per_source.push((h.source, 1)),
         }
     }
     per_source.sort();
     let sources = per_source
         .iter()
-        .map(|(s, n, _)| format!("{} {n}", s.id()))
+        .map(|(s, n)| format!("{} {n} ({} Hz)", s.id(), s.rate()))
         .collect::<Vec<_>>()
         .join(", ");
+    let len = opts.length;
     let meta = crate::pack::PackMeta {
         dataset: "cinc2021".into(),
         version: "2021".into(),
-        rate: opts.rate,
-        leads: crate::packer::LEADS_12.iter().map(|s| s.to_string()).collect(),
+        rate: prep.rate(),
+        leads: LEADS_12.iter().map(|s| s.to_string()).collect(),
         samples: len,
         preprocessing: format!(
-            "records at other rates resampled to {} Hz (scipy-equivalent resample_poly, Kaiser window beta 5.0, per lead); then {}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; sources: {sources}; {}",
-            opts.rate, opts.preprocessing, opts.labels_and_folds
+            "{}; then cropped (first {len} samples kept) or zero-padded at the end to {len} samples; sources: {sources}; {}",
+            prep.description(),
+            opts.labels_and_folds
         ),
-        bandpass: opts.bandpass,
+        bandpass: prep.bandpass(),
         source: opts.data.display().to_string(),
         statements: vec![],
     };
-    Ok(crate::packer::Built {
-        meta,
-        records,
-        signals: rows.concat(),
-    })
+    write_streaming(out, &meta, records, |i| {
+        let h = &headers[i];
+        let r = read_signal(h)?;
+        let (x, n) = prep.apply(
+            &crate::wfdb::hea_path(&h.record),
+            r.data,
+            r.samples,
+            h.wfdb.fs(),
+        )?;
+        Ok(fit_length(&x, n, len))
+    })?;
+    Ok(records.len())
 }
 
 #[cfg(test)]
