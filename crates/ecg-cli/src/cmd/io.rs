@@ -158,13 +158,20 @@ pub fn run(cmd: Cmd) -> Result<()> {
                         &out,
                     )
                 }
-                PackDataset::Cinc2021 => pack_cinc2021(
-                    &need_data()?,
-                    length.unwrap_or(rate as usize * 10),
-                    seed,
-                    &prep,
-                    &out,
-                ),
+                PackDataset::Cinc2021 => {
+                    let n = pack_cinc2021(
+                        &need_data()?,
+                        length.unwrap_or(rate as usize * 10),
+                        seed,
+                        &prep,
+                        &out,
+                    )
+                    .with_context(|| {
+                        format!("packing {} into {}", source.display(), out.display())
+                    })?;
+                    tracing::info!(records = n, "wrote {}", out.display());
+                    return Ok(());
+                }
                 PackDataset::Ptbxl => pack_ptbxl(
                     &PtbxlOptions {
                         data: need_data()?,
