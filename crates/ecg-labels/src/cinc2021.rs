@@ -1,7 +1,7 @@
 //! The PhysioNet/CinC Challenge 2021 label set (Reyna et al. 2021): the 26 scored classes in
 //! the order of the organisers' `weights.csv` (ecg-metrics embeds it), their SNOMED-CT codes,
 //! names and abbreviations from the organisers' `dx_mapping_scored.csv`
-//! (data/cinc2021/SOURCE.md), and record-wise iterative stratification into folds.
+//! (data/cinc2021/SOURCE.md), and the rows of a CinC pack (folds from `ecg_io::folds`).
 //!
 //! Equivalent codes are merged as the organisers score them: a class is one entry of
 //! `weights.csv`, e.g. `713427006|59118001` (complete right bundle branch block | right bundle
@@ -14,9 +14,6 @@
 use crate::error::{LabelError, Result};
 use crate::vocab::Vocabulary;
 use ecg_metrics::challenge2021::Weights;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// The organisers' `dx_mapping_scored.csv` (evaluation-2021 commit e2a75fc).
 pub const DX_MAPPING_SCORED_CSV: &str = include_str!("../data/cinc2021/dx_mapping_scored.csv");
@@ -111,97 +108,6 @@ pub fn codes_of_label(label: &str) -> Vec<String> {
     head.split('|').map(str::to_string).collect()
 }
 
-/// Record-wise iterative stratification (Sechidis, Tsoumakas & Vlahavas 2011) into `k`
-/// folds numbered 1..=k. `labels[i]` lists record i's classes (indices < `n_classes`).
-/// Each fold wants 1/k of the records and of every class's positives; the rarest class
-/// (fewest unassigned positives) is handled first, each of its records going to the fold
-/// that most wants that class (ties: the fold that most wants records, then a seeded
-/// random choice). Records without a class fill the folds that want records most.
-/// Deterministic for (labels, k, seed).
-pub fn stratified_folds(
-    labels: &[Vec<usize>],
-    n_classes: usize,
-    k: usize,
-    seed: u64,
-) -> Result<Vec<u8>> {
-    if k == 0 || k > 255 {
-        return Err(LabelError::BadOption {
-            option: "folds".into(),
-            value: k.to_string(),
-            reason: "must be 1..=255".into(),
-        });
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let n = labels.len();
-    let mut want_total: Vec<f64> = vec![n as f64 / k as f64; k];
-    let mut remaining = vec![0usize; n_classes];
-    for l in labels {
-        for &c in l {
-            if c >= n_classes {
-                return Err(LabelError::BadOption {
-                    option: "class index".into(),
-                    value: c.to_string(),
-                    reason: format!("outside 0..{n_classes}"),
-                });
-            }
-            remaining[c] += 1;
-        }
-    }
-    let mut want: Vec<Vec<f64>> = (0..k)
-        .map(|_| remaining.iter().map(|&r| r as f64 / k as f64).collect())
-        .collect();
-    let mut fold: Vec<Option<u8>> = vec![None; n];
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
-    for (i, l) in labels.iter().enumerate() {
-        for &c in l {
-            by_class[c].push(i);
-        }
-    }
-    loop {
-        let Some(c) = (0..n_classes)
-            .filter(|&c| remaining[c] > 0)
-            .min_by_key(|&c| (remaining[c], c))
-        else {
-            break;
-        };
-        for &i in &by_class[c] {
-            if fold[i].is_some() {
-                continue;
-            }
-            let f = pick(&mut rng, k, |f| (want[f][c], want_total[f]));
-            fold[i] = Some(f as u8 + 1);
-            want_total[f] -= 1.0;
-            for &d in &labels[i] {
-                want[f][d] -= 1.0;
-                remaining[d] -= 1;
-            }
-        }
-    }
-    let mut rest: Vec<usize> = (0..n).filter(|&i| fold[i].is_none()).collect();
-    rest.shuffle(&mut rng);
-    for i in rest {
-        let f = pick(&mut rng, k, |f| (want_total[f], 0.0));
-        fold[i] = Some(f as u8 + 1);
-        want_total[f] -= 1.0;
-    }
-    Ok(fold.into_iter().map(|f| f.unwrap_or(1)).collect())
-}
-
-/// The fold with the largest key (lexicographic), ties broken uniformly at random.
-fn pick(rng: &mut ChaCha8Rng, k: usize, key: impl Fn(usize) -> (f64, f64)) -> usize {
-    let best = (0..k)
-        .map(&key)
-        .fold((f64::NEG_INFINITY, f64::NEG_INFINITY), |a, b| {
-            if b.0 > a.0 || (b.0 == a.0 && b.1 > a.1) {
-                b
-            } else {
-                a
-            }
-        });
-    let ties: Vec<usize> = (0..k).filter(|&f| key(f) == best).collect();
-    ties[rng.random_range(0..ties.len())]
-}
-
 /// CPSC2018's nine classes (label numbers 1..=9) as the PhysioNet/CinC Challenge 2020/2021
 /// relabelled its `A` records with SNOMED-CT codes. The organisers publish no per-class table;
 /// this one is checked against their `dx_mapping_*.csv`, whose CPSC column counts exactly
@@ -233,11 +139,12 @@ fn cpsc_counts() -> Vec<(String, u64)> {
 }
 
 /// Folds of a CinC pack (10, as PTB-XL's `strat_fold`).
-pub const FOLDS: usize = 10;
+pub const FOLDS: usize = ecg_io::folds::FOLDS;
 
 /// The pack rows of Challenge records (header order): `codes` = the scored classes of the
 /// `#Dx` codes as [`ScoredClass::label`]s (likelihood 100), `codes_raw` = the `#Dx` codes as
-/// written (unscored ones included), folds from [`stratified_folds`] over the scored classes
+/// written (unscored ones included), folds from `ecg_io::folds::stratified_folds` over the
+/// scored classes
 /// (record-wise: no source names patients, see `ecg_io::cinc2021`). Also returns the text that
 /// states how labels and folds were made (for the pack metadata).
 pub fn packed_records(
@@ -249,7 +156,7 @@ pub fn packed_records(
         .iter()
         .map(|h| classes_of(&classes, &h.dx))
         .collect();
-    let folds = stratified_folds(&sets, classes.len(), FOLDS, seed)?;
+    let folds = ecg_io::folds::stratified_folds(&sets, classes.len(), seed);
     let unscored_only = sets.iter().filter(|s| s.is_empty()).count();
     let records = headers
         .iter()
@@ -265,7 +172,7 @@ pub fn packed_records(
         })
         .collect();
     let text = format!(
-        "labels: the {} scored classes of the PhysioNet/CinC Challenge 2021 (organisers' weights.csv and dx_mapping_scored.csv, evaluation-2021 commit e2a75fc; equivalent codes merged: 713427006|59118001, 284470004|63593006, 427172004|17338001, 733534002|164909002), named `codes abbreviations`; unscored #Dx codes kept only in codes_raw ({unscored_only} records have no scored class); folds 1..={FOLDS}: record-wise iterative stratification (Sechidis et al. 2011) over the scored classes, seed {seed} (no source in the Challenge layout names patients)",
+        "labels: the {} scored classes of the PhysioNet/CinC Challenge 2021 (organisers' weights.csv and dx_mapping_scored.csv, evaluation-2021 commit e2a75fc; equivalent codes merged: 713427006|59118001, 284470004|63593006, 427172004|17338001, 733534002|164909002), named `codes abbreviations`; unscored #Dx codes kept only in codes_raw ({unscored_only} records have no scored class); folds 1..={FOLDS}: record-wise iterative stratification (Sechidis et al. 2011; ecg_io::folds) over the scored classes, seed {seed} (no source in the Challenge layout names patients)",
         classes.len()
     );
     Ok((records, text))
@@ -322,44 +229,5 @@ mod tests {
         let n = |code: &str| counts.iter().find(|(c, _)| c == code).map(|(_, n)| *n);
         assert_eq!(n("426783006"), Some(918));
         assert_eq!(n("164889003"), Some(1221));
-    }
-
-    #[test]
-    fn stratified_folds_balance_every_class_and_repeat_for_a_seed() {
-        let mut labels = Vec::new();
-        for i in 0..1000usize {
-            let mut l = vec![i % 3];
-            if i % 7 == 0 {
-                l.push(3);
-            }
-            if i % 50 == 0 {
-                l.push(4);
-            }
-            if i % 11 == 0 {
-                l.clear();
-            }
-            labels.push(l);
-        }
-        let f = stratified_folds(&labels, 5, 10, 7).expect("folds");
-        assert_eq!(f, stratified_folds(&labels, 5, 10, 7).expect("folds"));
-        assert_ne!(f, stratified_folds(&labels, 5, 10, 8).expect("folds"));
-        for fold in 1..=10u8 {
-            let rows: Vec<usize> = (0..1000).filter(|&i| f[i] == fold).collect();
-            assert!(
-                (99..=101).contains(&rows.len()),
-                "fold {fold}: {}",
-                rows.len()
-            );
-            for c in 0..5 {
-                let total = labels.iter().filter(|l| l.contains(&c)).count() as f64;
-                let here = rows.iter().filter(|&&i| labels[i].contains(&c)).count() as f64;
-                assert!(
-                    (here - total / 10.0).abs() <= 1.0,
-                    "fold {fold} class {c}: {here} of {total}"
-                );
-            }
-        }
-        assert!(stratified_folds(&labels, 5, 0, 1).is_err());
-        assert!(stratified_folds(&[vec![9]], 5, 10, 1).is_err());
     }
 }

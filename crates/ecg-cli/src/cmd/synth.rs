@@ -100,6 +100,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
         Cmd::Synth {
             what: SynthCmd::Cpsc2018(a),
         } => layout(a, "cpsc2018"),
+        Cmd::Synth {
             what: SynthCmd::Cinc2021 { records, out, seed },
         } => {
             let recs = ecg_synth::generate_cinc2021(&ecg_synth::CincConfig { records, seed }, &out)
