@@ -14,6 +14,7 @@
 //!
 //! Invariant: no input from disk makes this crate panic; every error names the file and
 //! the field.
+pub mod cinc2021;
 pub mod cpsc2018;
 pub mod error;
 pub mod fetch;

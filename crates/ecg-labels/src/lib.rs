@@ -3,6 +3,8 @@
 //!
 //! Code map:
 //! - [`vocab`]: [`Vocabulary`] (ordered unique class names), CPSC2018's nine classes.
+//! - [`cinc2021`]: the PhysioNet/CinC Challenge 2021 scored classes (organisers' tables,
+//!   equivalent codes merged), record-wise iterative stratification into folds.
 //! - [`task`]: [`RecordCodes`] (a record's `(code, likelihood)` list, from a PTB-XL row or
 //!   a packed record), [`TaskLabels`] (kept records + multi-hot `y`), [`named_task`]
 //!   (CPSC2018, Hefei-Tianchi), the fold constants.
@@ -15,6 +17,7 @@
 //! label-number order (CPSC2018); statistics see folds 1–8 only; zero counts give zeros,
 //! never NaN; no input from disk makes this crate panic.
 pub mod calibrate;
+pub mod cinc2021;
 pub mod error;
 pub mod hefei;
 pub mod ptbxl;

@@ -66,6 +66,18 @@ pub enum MetricsError {
         first: usize,
         second: usize,
     },
+    /// A Challenge table or output file is malformed (`line` is 1-based).
+    #[error("{file}, line {line}: {message}")]
+    Table {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    /// The Challenge weights have no sinus rhythm class (426783006), the metric's normal class.
+    #[error(
+        "the weights have no sinus rhythm class (426783006), which the Challenge metric needs"
+    )]
+    NoSinusRhythm,
     /// Reading a `.npy` file failed.
     #[error("{path}: {message}")]
     Npy { path: PathBuf, message: String },

@@ -17,6 +17,9 @@
 //! - [`thresholds`]: per-label F1-optimal thresholds (rule documented there).
 //! - [`fmax`]: the benchmark's sample-centric Fmax.
 //! - [`challenge`]: CPSC F_beta / G_beta.
+//! - [`challenge2021`]: the PhysioNet/CinC Challenge 2021 scoring (Reyna et al. 2021) as the
+//!   organisers' `evaluate_model.py` computes it: the Challenge metric from their
+//!   `weights.csv` (embedded, data/cinc2021/), AUROC, AUPRC, accuracy, F-measure.
 //! - [`bootstrap`]: point value, mean, 5th/95th percentiles over index sets.
 //! - [`report`]: [`evaluate`] -> [`Report`] (serde), everything at once.
 //! - `resample`: evaluate's bootstrap without re-sorting (each label sorted once, resamples
@@ -35,6 +38,7 @@
 //!   order and reduced sequentially).
 pub mod bootstrap;
 pub mod challenge;
+pub mod challenge2021;
 pub mod classification;
 mod curve;
 pub mod error;

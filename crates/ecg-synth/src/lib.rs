@@ -12,6 +12,8 @@
 //! - [`effects`]: how each statement changes the heart (strength-scaled); [`rhythm`]: beat
 //!   schedules (HRV, AF, flutter, AV block, ectopy); [`noise`]: wander, EMG, mains.
 //! - [`render`]: dipole → 12 leads at 100/500 Hz; quantisation to 1 µV units.
+//! - [`cinc2021`]: a synthetic stand-in in the PhysioNet/CinC Challenge 2021 layout (six
+//!   sources at 257, 500 and 1000 Hz, SNOMED-CT `#Dx` from the scored classes).
 //! - [`database`]: `ptbxl_database.csv`; [`generate_ptbxl`]: the whole dataset on disk,
 //!   WFDB files through `ecg_io::wfdb::write_record`.
 //! - [`layouts`]: the same recordings in the Hefei-Tianchi and CPSC2018 (MAT-5) layouts,
@@ -60,6 +62,7 @@
 //! | LVOLT, HVOLT | all waves × (0.45 − 0.15 s) / × (1.4 + 0.4 s) |
 //!
 //! Every other vocabulary code is a label only. See `docs/synthetic.md`.
+pub mod cinc2021;
 pub mod database;
 pub mod dates;
 pub mod effects;
@@ -75,6 +78,7 @@ pub mod tables;
 
 mod generate;
 
+pub use cinc2021::{generate_cinc2021, CincConfig, CincRecord};
 pub use error::{Result, SynthError};
 pub use generate::{generate_ptbxl, record_header, GenerateSummary};
 pub use layouts::{generate_cpsc2018, generate_hefei, LayoutSummary};

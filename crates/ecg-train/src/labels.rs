@@ -15,8 +15,8 @@ fn lab(e: ecg_labels::LabelError) -> TrainError {
 ///
 /// PTB-XL packs (with a statement table): `all`, `diagnostic`, `subdiagnostic`,
 /// `superdiagnostic`, `form`, `rhythm`. Packs whose codes are class names: `classes`
-/// (CPSC2018 packs use the fixed 9-class vocabulary). Hefei-Tianchi packs: `classes` and
-/// `zhou2024` ([`ecg_labels::hefei`]).
+/// (CPSC2018 packs use the fixed 9-class vocabulary, CinC 2021 packs the 26 scored classes).
+/// Hefei-Tianchi packs: `classes` and `zhou2024` ([`ecg_labels::hefei`]).
 pub fn task_for_pack(
     meta: &PackMeta,
     records: &[PackedRecord],
@@ -29,7 +29,12 @@ pub fn task_for_pack(
         return ecg_labels::hefei_task(&codes, t).map_err(lab);
     }
     if task == "classes" {
-        let vocab = (meta.dataset == "cpsc2018").then(Vocabulary::cpsc2018);
+        let vocab = match meta.dataset.as_str() {
+            "cpsc2018" => Some(Vocabulary::cpsc2018()),
+            // The 26 scored classes of the PhysioNet/CinC Challenge 2021, table order.
+            "cinc2021" => Some(ecg_labels::cinc2021::vocabulary().map_err(lab)?),
+            _ => None,
+        };
         return ecg_labels::named_task(&meta.dataset, &codes, vocab.as_ref(), min_likelihood)
             .map_err(lab);
     }

@@ -43,8 +43,8 @@ pub enum Cmd {
         /// error); default the manifest's own names.
         #[arg(long, value_delimiter = ',')]
         classes: Option<Vec<String>>,
-        /// Seed of the stratified fold assignment: cpsc2018, hefei (record-wise; no patient
-        /// ids), manifest when it gives no folds.
+        /// Seed of the stratified fold assignment: cpsc2018, hefei, cinc2021 (record-wise; no
+        /// patient ids), manifest when it gives no folds.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// hefei: the label file (default: the one hf_round*_label.txt in --data).
@@ -64,8 +64,8 @@ pub enum Cmd {
         /// Butterworth order of the band-pass.
         #[arg(long, default_value_t = 3)]
         order: usize,
-        /// cpsc2018, manifest: samples per record at --rate (crop or zero-pad); manifest
-        /// default: 10 s.
+        /// cpsc2018, manifest, cinc2021: samples per record at --rate (crop or zero-pad);
+        /// manifest and cinc2021 default: 10 s.
         #[arg(long)]
         length: Option<usize>,
         /// PTB-XL release, stored in the metadata (default: from the directory name).
@@ -85,6 +85,9 @@ pub enum PackDataset {
     Hefei,
     /// A user's own WFDB records listed in a CSV (--manifest).
     Manifest,
+    /// The PhysioNet/CinC Challenge 2020/2021 layout (`.hea` + `.mat`, `#Dx` SNOMED-CT codes;
+    /// any subset of its sources, folders searched recursively; --rate is the pack's rate).
+    Cinc2021,
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
@@ -155,6 +158,20 @@ pub fn run(cmd: Cmd) -> Result<()> {
                         &out,
                     )
                 }
+                PackDataset::Cinc2021 => {
+                    let n = pack_cinc2021(
+                        &need_data()?,
+                        length.unwrap_or(rate as usize * 10),
+                        seed,
+                        &prep,
+                        &out,
+                    )
+                    .with_context(|| {
+                        format!("packing {} into {}", source.display(), out.display())
+                    })?;
+                    tracing::info!(records = n, "wrote {}", out.display());
+                    return Ok(());
+                }
                 PackDataset::Ptbxl => pack_ptbxl(
                     &PtbxlOptions {
                         data: need_data()?,
@@ -194,6 +211,34 @@ pub fn run(cmd: Cmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `ecg pack cinc2021`: headers (ecg-io), labels and folds (ecg-labels), then the streaming
+/// packer; returns the number of records.
+fn pack_cinc2021(
+    data: &std::path::Path,
+    length: usize,
+    seed: u64,
+    prep: &Prep,
+    out: &std::path::Path,
+) -> Result<usize> {
+    let headers = ecg_io::cinc2021::scan(data)
+        .with_context(|| format!("reading the headers under {}", data.display()))?;
+    let (records, labels_and_folds) = ecg_labels::cinc2021::packed_records(&headers, seed)
+        .context("labels and folds of the CinC records")?;
+    let opts = ecg_io::cinc2021::PackOptions {
+        data: data.to_path_buf(),
+        length,
+        labels_and_folds,
+    };
+    let n = ecg_io::cinc2021::pack(&headers, &records, &opts, prep, out)?;
+    let labelled = records.iter().filter(|r| !r.codes.is_empty()).count();
+    tracing::info!(
+        records = n,
+        with_scored_class = labelled,
+        "CinC 2021 records packed"
+    );
+    Ok(n)
 }
 
 fn parse_band(s: &str) -> Result<(f64, f64)> {

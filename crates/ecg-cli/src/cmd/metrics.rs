@@ -41,6 +41,14 @@ pub enum Cmd {
         /// Seed for --bootstrap.
         #[arg(long, default_value_t = 0, requires = "bootstrap")]
         seed: u64,
+        /// Add the PhysioNet/CinC Challenge 2021 scores (`challenge2021` in the JSON: the
+        /// Challenge metric, AUROC, AUPRC, accuracy, F-measure as the organisers'
+        /// evaluate_model.py computes them). Needs --classes naming SNOMED-CT codes (a pack's
+        /// `164889003 AF` or `713427006|59118001`); columns that are no scored class are
+        /// ignored, scored classes without a column count as never labelled nor predicted.
+        /// Binary outputs: score >= the thresholds in use (fitted or 0.5).
+        #[arg(long, requires = "classes")]
+        challenge2021: bool,
         /// Write the JSON here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -71,6 +79,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
         bootstrap_ids,
         bootstrap,
         seed,
+        challenge2021,
         out,
     } = cmd;
     let y = read_labels(&labels).context("reading --labels")?;
@@ -118,11 +127,75 @@ pub fn run(cmd: Cmd) -> Result<()> {
             labels.display()
         )
     })?;
-    let json = serde_json::to_string_pretty(&report).context("serialising the report")?;
+    let mut value = serde_json::to_value(&report).context("serialising the report")?;
+    if challenge2021 {
+        let names = names.as_deref().unwrap_or_default();
+        let t = thresholds
+            .clone()
+            .unwrap_or_else(|| vec![ecg_metrics::FIXED_THRESHOLD; y.ncols()]);
+        let scores = challenge2021_scores(&y, &p, names, &t)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "challenge2021".into(),
+                serde_json::to_value(scores).context("serialising the Challenge scores")?,
+            );
+        }
+    }
+    let json = serde_json::to_string_pretty(&value).context("serialising the report")?;
     match out {
         Some(path) => std::fs::write(&path, json + "\n")
             .with_context(|| format!("writing {}", path.display()))?,
         None => println!("{json}"),
     }
     Ok(())
+}
+
+/// The Challenge 2021 scores of columns named by SNOMED-CT codes, mapped onto the organisers'
+/// scored classes (a column joins the class that holds any of its codes; several columns of
+/// one class: labels and binary outputs OR-ed, scores averaged, as the organisers do).
+fn challenge2021_scores(
+    y: &ndarray::Array2<u8>,
+    p: &ndarray::Array2<f64>,
+    names: &[String],
+    thresholds: &[f64],
+) -> Result<ecg_metrics::challenge2021::Challenge2021Scores> {
+    use ecg_metrics::challenge2021::{evaluate, Weights};
+    let w = Weights::official()?;
+    let mut cols: Vec<Vec<usize>> = vec![Vec::new(); w.len()];
+    for (c, name) in names.iter().enumerate() {
+        let codes = ecg_labels::cinc2021::codes_of_label(name);
+        if let Some(j) = codes.iter().find_map(|code| w.class_of(code)) {
+            cols[j].push(c);
+        }
+    }
+    if cols.iter().all(Vec::is_empty) {
+        bail!("--challenge2021: no class name holds a scored SNOMED-CT code (names: {names:?})");
+    }
+    let missing: Vec<String> = w
+        .class_names()
+        .into_iter()
+        .zip(&cols)
+        .filter(|(_, c)| c.is_empty())
+        .map(|(n, _)| n)
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            ?missing,
+            "scored classes without a column: counted as never labelled nor predicted"
+        );
+    }
+    let n = y.nrows();
+    let mut ly = ndarray::Array2::<u8>::zeros((n, w.len()));
+    let mut lb = ndarray::Array2::<u8>::zeros((n, w.len()));
+    let mut ls = ndarray::Array2::<f64>::zeros((n, w.len()));
+    for (j, c) in cols.iter().enumerate() {
+        for i in 0..n {
+            ly[[i, j]] = u8::from(c.iter().any(|&k| y[[i, k]] == 1));
+            lb[[i, j]] = u8::from(c.iter().any(|&k| p[[i, k]] >= thresholds[k]));
+            if !c.is_empty() {
+                ls[[i, j]] = c.iter().map(|&k| p[[i, k]]).sum::<f64>() / c.len() as f64;
+            }
+        }
+    }
+    Ok(evaluate(&w, ly.view(), lb.view(), ls.view())?)
 }

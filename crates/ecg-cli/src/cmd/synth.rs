@@ -37,6 +37,21 @@ pub enum SynthCmd {
     /// The same synthetic recordings in CPSC2018's original layout: A<id>.mat (MAT-5,
     /// struct ECG with sex, age, data 12 × 5000 mV) and REFERENCE.csv.
     Cpsc2018(LayoutArgs),
+    /// A stand-in for the PhysioNet/CinC Challenge 2021 training set in its layout:
+    /// training/<source>/g1/<name>.hea + .mat (WFDB format 16 with a 24-byte MATLAB v4
+    /// header, `16+24`), six sources at 257, 500 and 1000 Hz, #Age/#Sex/#Dx comments with
+    /// SNOMED-CT codes of the scored classes. Deterministic for a seed.
+    Cinc2021 {
+        /// Number of records (spread round-robin over the six sources).
+        #[arg(long)]
+        records: usize,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -85,6 +100,23 @@ pub fn run(cmd: Cmd) -> Result<()> {
         Cmd::Synth {
             what: SynthCmd::Cpsc2018(a),
         } => layout(a, "cpsc2018"),
+        Cmd::Synth {
+            what: SynthCmd::Cinc2021 { records, out, seed },
+        } => {
+            let recs = ecg_synth::generate_cinc2021(&ecg_synth::CincConfig { records, seed }, &out)
+                .with_context(|| {
+                    format!(
+                        "generating a synthetic CinC 2021 dataset in {}",
+                        out.display()
+                    )
+                })?;
+            println!(
+                "{} records in the PhysioNet/CinC Challenge 2021 layout (seed {seed}) -> {}",
+                recs.len(),
+                out.display()
+            );
+            Ok(())
+        }
         Cmd::Synth {
             what:
                 SynthCmd::Ptbxl {
