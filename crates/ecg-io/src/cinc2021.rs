@@ -606,15 +606,23 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_field() {
-        let e = parse("#Age: 53\n#Sex: Male\n").unwrap_err().to_string();
+        let e = parse("#Age: 53\n#Sex: Male\n")
+            .expect_err("must be refused")
+            .to_string();
         assert!(e.contains("A0001.hea") && e.contains("#Dx"), "{e}");
-        let e = parse("#Dx: 164889003,AF\n").unwrap_err().to_string();
+        let e = parse("#Dx: 164889003,AF\n")
+            .expect_err("must be refused")
+            .to_string();
         assert!(e.contains(":14:") && e.contains("`AF`"), "{e}");
-        let e = parse("#Age: old\n#Dx: 1\n").unwrap_err().to_string();
+        let e = parse("#Age: old\n#Dx: 1\n")
+            .expect_err("must be refused")
+            .to_string();
         assert!(e.contains("#Age"), "{e}");
-        let e = parse("#Sex: X\n#Dx: 1\n").unwrap_err().to_string();
+        let e = parse("#Sex: X\n#Dx: 1\n")
+            .expect_err("must be refused")
+            .to_string();
         assert!(e.contains("#Sex"), "{e}");
-        let e = parse("#Dx:\n").unwrap_err().to_string();
+        let e = parse("#Dx:\n").expect_err("must be refused").to_string();
         assert!(e.contains("#Dx"), "{e}");
         let six = "A0001 6 500 5000\n".to_string()
             + &LEADS[..6]
@@ -623,7 +631,7 @@ mod tests {
                 .collect::<String>()
             + "#Dx: 1\n";
         let e = parse_header(&six, Path::new("/d/A0001"), Source::Cpsc)
-            .unwrap_err()
+            .expect_err("must be refused")
             .to_string();
         assert!(e.contains("leads") && e.contains("6 leads"), "{e}");
     }
@@ -674,7 +682,7 @@ mod tests {
         assert_eq!(r.lead(2)[1], (3.0 - 500.0) / 1000.0);
         // A header without its .mat is named.
         std::fs::remove_file(g.join("S0001.mat")).expect("rm");
-        let e = scan(dir.path()).unwrap_err().to_string();
+        let e = scan(dir.path()).expect_err("must be refused").to_string();
         assert!(e.contains("S0001.mat") && e.contains("missing"), "{e}");
         // No records at all is an error too.
         let empty = tempfile::tempdir().expect("tempdir");

@@ -470,7 +470,7 @@ mod tests {
 
     #[test]
     fn table_errors_name_the_line() {
-        let e = Weights::parse(",a,b\na,1,0\nc,0,1\n", "t.csv").unwrap_err();
+        let e = Weights::parse(",a,b\na,1,0\nc,0,1\n", "t.csv").expect_err("must be refused");
         assert!(
             e.to_string().contains("t.csv") && e.to_string().contains("line 3"),
             "{e}"
@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn output_file_needs_matching_lengths() {
-        let e = OutputFile::parse("#r\na,b\n1\n0.1,0.2\n", "o.csv").unwrap_err();
+        let e = OutputFile::parse("#r\na,b\n1\n0.1,0.2\n", "o.csv").expect_err("must be refused");
         assert!(e.to_string().contains("o.csv"), "{e}");
         assert!(OutputFile::parse("#r\na\n", "o.csv").is_err());
     }

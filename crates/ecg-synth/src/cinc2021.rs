@@ -133,22 +133,31 @@ fn render<R: Rng>(rng: &mut R, dx: &[String], rate: u32, samples: usize) -> Vec<
     let qrs_sigma = if wide { 0.030 } else { 0.012 };
     let t_sign = if t_inv { -1.0 } else { 1.0 };
     let amp: f64 = rng.random_range(0.8..1.2);
+    // The three wave components once per sample (beats are in time order, so only the
+    // ones within 1 s of the sample are visited), then projected onto each lead.
+    let mut waves = vec![[0f64; 3]; samples];
+    let mut first = 0;
+    for (s, w) in waves.iter_mut().enumerate() {
+        let time = s as f64 / f64::from(rate);
+        while first < beats.len() && beats[first] < time - 1.0 {
+            first += 1;
+        }
+        for &b in beats[first..].iter().take_while(|&&b| b < time + 1.0) {
+            if !af {
+                w[0] += gauss(time, b - 0.16, 0.02);
+            }
+            w[1] += gauss(time, b, qrs_sigma);
+            w[2] += t_sign * gauss(time, b + 0.28, 0.05);
+        }
+    }
     (0..LEADS.len())
         .map(|l| {
             let [p, q, tw] = PROJ[l];
-            (0..samples)
-                .map(|s| {
-                    let time = s as f64 / f64::from(rate);
-                    let mut v = 0.0;
-                    for &b in beats.iter().filter(|&&b| (time - b).abs() < 1.0) {
-                        if !af {
-                            v += p * gauss(time, b - 0.16, 0.02);
-                        }
-                        v += q * gauss(time, b, qrs_sigma);
-                        v += t_sign * tw * gauss(time, b + 0.28, 0.05);
-                    }
+            waves
+                .iter()
+                .map(|w| {
                     let z: f64 = rng.sample(StandardNormal);
-                    let mv = amp * v + 0.01 * z;
+                    let mv = amp * (p * w[0] + q * w[1] + tw * w[2]) + 0.01 * z;
                     (mv * GAIN).round().clamp(-32767.0, 32767.0) as i32
                 })
                 .collect()
