@@ -1,6 +1,7 @@
 //! The architecture's dependency invariants, checked from `cargo metadata`:
-//! ecg-io, ecg-dsp, ecg-labels, ecg-metrics and ecg-synth build and test without libtorch,
-//! and xtask depends on neither tch nor polars.
+//! ecg-io, ecg-dsp, ecg-labels, ecg-metrics and ecg-synth build and test without libtorch;
+//! the light `ecg` binary (ecg-cli) has no libtorch in its tree (the network commands run
+//! in ecg-torch-cli's `ecg-torch`); xtask depends on neither tch nor polars.
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -14,6 +15,7 @@ pub const RULES: &[(&str, &[&str])] = &[
     ("ecg-labels", &["tch", "torch-sys"]),
     ("ecg-metrics", &["tch", "torch-sys"]),
     ("ecg-synth", &["tch", "torch-sys"]),
+    ("ecg-cli", &["tch", "torch-sys", "ecg-nn", "ecg-train"]),
     ("xtask", &["tch", "torch-sys", "polars"]),
 ];
 
@@ -93,25 +95,39 @@ pub fn feature_mismatches(a: &HashMap<String, String>, b: &HashMap<String, Strin
     v
 }
 
-/// The `ecg` binary built alone (`cargo build -p ecg-cli`, what `cargo xtask reproduce`
-/// runs) must resolve every shared dependency with the same features as the test build
-/// (`cargo test --workspace`). Otherwise each command recompiles polars and what sits
-/// under it, about ten minutes on two cores, and the two keep evicting each other.
+/// Builds that must resolve every shared dependency with the features of the test build
+/// (`cargo test --workspace`): the binaries built alone or together (what `cargo xtask
+/// reproduce` runs, and what ecg-torch-cli's tests build beside `ecg-torch`) and
+/// ecg-torch-cli's own test build. Otherwise each recompiles polars and what sits under it,
+/// about ten minutes on two cores, and the builds keep evicting each other.
+const BUILDS: &[&[&str]] = &[
+    &["-p", "ecg-cli", "-e", "normal,build"],
+    &["-p", "ecg-torch-cli", "-e", "normal,build"],
+    &["-p", "ecg-cli", "-p", "ecg-torch-cli", "-e", "normal,build"],
+    &["-p", "ecg-cli", "-e", "normal,build,dev"],
+    &["-p", "ecg-torch-cli", "-e", "normal,build,dev"],
+];
+
 fn check_feature_agreement(root: &Path) -> Result<()> {
-    let alone = tree_features(root, &["-p", "ecg-cli", "-e", "normal,build"])?;
     let tests = tree_features(root, &["--workspace", "-e", "normal,build,dev"])?;
-    let bad = feature_mismatches(&alone, &tests);
-    if !bad.is_empty() {
-        bail!(
-            "`cargo build -p ecg-cli` and `cargo test --workspace` resolve these packages \
-             with different features (ecg-cli's build vs the test build), so each would \
-             recompile them; pin the test build's features in crates/ecg-cli/Cargo.toml:\n  {}",
-            bad.join("\n  ")
-        );
+    for build in BUILDS {
+        let alone = tree_features(root, build)?;
+        let bad = feature_mismatches(&alone, &tests);
+        if !bad.is_empty() {
+            bail!(
+                "`cargo tree {}` and `cargo test --workspace` resolve these packages with \
+                 different features, so each build would recompile them; pin the test \
+                 build's features in crates/ecg-cli/Cargo.toml and \
+                 crates/ecg-torch-cli/Cargo.toml:\n  {}",
+                build.join(" "),
+                bad.join("\n  ")
+            );
+        }
     }
     eprintln!(
-        "xtask: `ecg` alone and the test build share every dependency's features ({} packages)",
-        alone.len()
+        "xtask: the binaries' builds and the test build share every dependency's features \
+         ({} packages)",
+        tests.len()
     );
     Ok(())
 }
@@ -204,6 +220,9 @@ mod tests {
         "ecg-labels",
         "ecg-metrics",
         "ecg-synth",
+        "ecg-cli",
+        "ecg-train",
+        "ecg-nn",
         "xtask",
         "tch",
         "torch-sys",
@@ -257,6 +276,23 @@ mod tests {
         assert_eq!(
             violations(&m).unwrap(),
             vec!["xtask depends on polars (via xtask)".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_light_cli_must_not_reach_tch() {
+        let m = meta(
+            &[
+                ("ecg-cli", "ecg-train", "normal"),
+                ("ecg-train", "tch", "normal"),
+            ],
+            ALL,
+        );
+        let v = violations(&m).unwrap();
+        assert!(
+            v.contains(&"ecg-cli depends on ecg-train (via ecg-cli)".to_string())
+                && v.contains(&"ecg-cli depends on tch (via ecg-train)".to_string()),
+            "{v:?}"
         );
     }
 

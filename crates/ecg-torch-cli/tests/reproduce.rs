@@ -4,6 +4,7 @@
 //!
 //! Also: a run killed half way (the whole process group, SIGKILL) and started again skips
 //! the stages that had finished and ends with results byte-identical to an uninterrupted run.
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -49,7 +50,7 @@ fn root() -> PathBuf {
 }
 
 fn ecg() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+    support::ecg()
 }
 
 const MODELS: &[&str] = &[

@@ -8,7 +8,7 @@
 //! DIR/<task>/<model>/metrics_calibrated.json `ecg eval --calibrate`
 //! DIR/<task>/<model>/{scores,labels}.npy     test-fold scores and labels
 //! DIR/<task>/<model>/metrics.jsonl           training curve (`ecg train` / `ecg distill`)
-//! DIR/<task>/<model>/checkpoint-best.safetensors (+ .json spec)
+//! DIR/<task>/<model>/size.json              parameters, FLOPs, CPU latency (`ecg eval`)
 //! ```
 //! Published numbers (METHODS §7) are printed beside ours, with the protocol differences.
 use anyhow::{bail, Context, Result};
@@ -25,9 +25,6 @@ pub enum Cmd {
         /// The run directory (holds run.json and one folder per task).
         #[arg(long)]
         run: PathBuf,
-        /// Forward passes timed per model for the CPU latency column (median is reported).
-        #[arg(long, default_value_t = 30)]
-        latency_runs: usize,
     },
 }
 
@@ -601,33 +598,33 @@ fn plot_training(
     Ok(true)
 }
 
-/// Parameters, FLOPs and median CPU latency (batch of one record) of a checkpoint.
-fn size_and_latency(ckpt: &Path, runs: usize) -> Result<(i64, i64, f64)> {
-    let (_vs, net, spec) = ecg_nn::checkpoint::load(ckpt, tch::Device::Cpu)
-        .with_context(|| format!("loading {}", ckpt.display()))?;
-    let (params, flops) = spec
-        .params_and_flops()
-        .with_context(|| format!("sizing {}", ckpt.display()))?;
-    let x = tch::Tensor::randn(
-        [1, spec.leads.len() as i64, spec.input_len],
-        (tch::Kind::Float, tch::Device::Cpu),
-    );
-    let mut times = Vec::with_capacity(runs);
-    tch::no_grad(|| {
-        let _ = net.forward_t(&x, false); // warm-up
-        for _ in 0..runs.max(1) {
-            let t = std::time::Instant::now();
-            let out = net.forward_t(&x, false);
-            let _ = out.logits.sum(tch::Kind::Float).double_value(&[]);
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-    });
-    times.sort_by(f64::total_cmp);
-    Ok((params, flops, times[times.len() / 2]))
+/// (parameters, FLOPs, median CPU latency in ms, timed runs, torch threads) from the
+/// size.json that `ecg eval` writes beside metrics.json.
+fn read_size(path: &Path) -> Result<(i64, i64, f64, u64, u64)> {
+    let v = read_json(path)?;
+    let field = |k: &str| {
+        v.get(k)
+            .with_context(|| format!("{}: field `{k}` missing", path.display()))
+    };
+    let int = |k: &str| -> Result<i64> {
+        field(k)?
+            .as_i64()
+            .with_context(|| format!("{}: field `{k}` is not an integer", path.display()))
+    };
+    let ms = field("cpu_latency_ms")?
+        .as_f64()
+        .with_context(|| format!("{}: field `cpu_latency_ms` is not a number", path.display()))?;
+    Ok((
+        int("params")?,
+        int("flops")?,
+        ms,
+        int("latency_runs")? as u64,
+        int("torch_threads")? as u64,
+    ))
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
-    let Cmd::Report { run, latency_runs } = cmd;
+    let Cmd::Report { run } = cmd;
     let info = read_json(&run.join("run.json"))?;
     let tasks: Vec<String> = info["tasks"]
         .as_array()
@@ -674,6 +671,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
     writeln!(md)?;
 
     let mut sizes: Vec<(String, String, i64, i64, f64)> = Vec::new();
+    let mut timing = None;
     for task in &tasks {
         let tdir = run.join(task);
         writeln!(md, "## Task `{task}`\n")?;
@@ -826,20 +824,21 @@ pub fn run(cmd: Cmd) -> Result<()> {
         }
 
         for (dir, name, _) in &present {
-            let ck = tdir.join(dir).join("checkpoint-best.safetensors");
-            if ck.exists() {
-                let (params, flops, ms) = size_and_latency(&ck, latency_runs)?;
+            let sp = tdir.join(dir).join("size.json");
+            if sp.exists() {
+                let (params, flops, ms, runs, threads) = read_size(&sp)?;
                 sizes.push((task.clone(), name.to_string(), params, flops, ms));
+                timing = Some((runs, threads));
             }
         }
     }
 
     if !sizes.is_empty() {
         writeln!(md, "## Teacher and students: size and speed\n")?;
+        let (runs, threads) = timing.unwrap_or_default();
         writeln!(
             md,
-            "CPU latency: median of {latency_runs} forward passes of one record (eval mode, {} torch threads) on this machine.\n",
-            tch::get_num_threads()
+            "CPU latency: median of {runs} forward passes of one record (eval mode, {threads} torch threads) on this machine, measured by `ecg eval` (size.json).\n",
         )?;
         writeln!(md, "| task | model | parameters | FLOPs / record | size vs teacher | CPU latency (ms) |\n|---|---|---|---|---|---|")?;
         for (task, name, params, flops, ms) in &sizes {
