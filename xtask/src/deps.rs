@@ -4,7 +4,7 @@
 //! in ecg-torch-cli's `ecg-torch`); xtask depends on neither tch nor polars.
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -54,8 +54,9 @@ pub fn check(root: &Path) -> Result<()> {
     check_feature_agreement(root)
 }
 
-/// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → features.
-fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> {
+/// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → feature sets (a package
+/// can be built twice: once for the target, once for build scripts).
+fn tree_features(root: &Path, args: &[&str]) -> Result<Features> {
     let mut all = vec!["tree"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["-f", "{p} {f}", "--prefix", "none"]);
@@ -63,9 +64,12 @@ fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> 
     Ok(parse_tree_features(&String::from_utf8_lossy(&out)))
 }
 
+/// (name version) → every feature set it is built with.
+pub type Features = HashMap<String, BTreeSet<String>>;
+
 /// Parses `cargo tree -f "{p} {f}" --prefix none` output.
-pub fn parse_tree_features(text: &str) -> HashMap<String, String> {
-    let mut m = HashMap::new();
+pub fn parse_tree_features(text: &str) -> Features {
+    let mut m = Features::new();
     for line in text.lines() {
         let line = line.trim_end_matches(" (*)").trim();
         let mut parts = line.split_whitespace();
@@ -77,18 +81,26 @@ pub fn parse_tree_features(text: &str) -> HashMap<String, String> {
             .filter(|p| !p.starts_with('('))
             .collect::<Vec<_>>()
             .join(" ");
-        m.insert(format!("{name} {version}"), feats);
+        m.entry(format!("{name} {version}"))
+            .or_default()
+            .insert(feats);
     }
     m
 }
 
-/// Packages whose features differ between two builds (present in both).
-pub fn feature_mismatches(a: &HashMap<String, String>, b: &HashMap<String, String>) -> Vec<String> {
+/// Packages that build `a` builds with a feature set that build `b` does not have.
+pub fn feature_mismatches(a: &Features, b: &Features) -> Vec<String> {
     let mut v: Vec<String> = a
         .iter()
         .filter_map(|(pkg, fa)| {
             let fb = b.get(pkg)?;
-            (fa != fb).then(|| format!("{pkg}: [{fa}] vs [{fb}]"))
+            let show = |s: &BTreeSet<String>| {
+                s.iter()
+                    .map(|f| format!("[{f}]"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (!fa.is_subset(fb)).then(|| format!("{pkg}: {} vs {}", show(fa), show(fb)))
         })
         .collect();
     v.sort();
@@ -305,13 +317,16 @@ mod tests {
     #[test]
     fn feature_differences_are_found_and_path_deps_parsed() {
         let a = parse_tree_features(
-            "either v1.19.0 default,std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-a v1.0.0 x (*)\n",
+            "either v1.19.0 default,std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-a v1.0.0 x (*)\nflate2 v1 a\n",
         );
         let b = parse_tree_features(
-            "either v1.19.0 default,std,use_std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-b v2.0.0 y\n",
+            "either v1.19.0 default,std,use_std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-b v2.0.0 y\nflate2 v1 a,b\nflate2 v1 a\n",
         );
-        assert_eq!(a["ecg-io v0.1.0"], "default,polars");
-        assert_eq!(a["only-a v1.0.0"], "x");
+        let set = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(a["ecg-io v0.1.0"], set(&["default,polars"]));
+        assert_eq!(a["only-a v1.0.0"], set(&["x"]));
+        assert_eq!(b["flate2 v1"], set(&["a", "a,b"]));
+        // flate2: a's one build is one of b's two.
         assert_eq!(
             feature_mismatches(&a, &b),
             vec!["either v1.19.0: [default,std] vs [default,std,use_std]".to_string()]

@@ -52,10 +52,7 @@ enum Command {
 
 fn main() {
     let matches = torch::add_commands(Cli::command()).get_matches();
-    if matches
-        .subcommand_name()
-        .is_some_and(torch::is_command)
-    {
+    if matches.subcommand_name().is_some_and(torch::is_command) {
         let code = torch::hand_over().unwrap_or_else(|e| {
             eprintln!("error: {e:#}");
             1

@@ -5,7 +5,7 @@
 //! standard streams and exit code (on Unix the process is replaced by it).
 use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (command, one-line help) of every top-level command of `ecg-torch`. A test in
@@ -90,20 +90,25 @@ pub fn hand_over() -> Result<i32> {
     let exe = find()?;
     let mut cmd = Command::new(&exe);
     cmd.args(std::env::args_os().skip(1));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt as _;
-        // argv[0] `ecg`: ecg-torch's usage lines then name the command the user typed.
-        let err = cmd.arg0("ecg").exec();
-        Err(err).with_context(|| format!("running {}", exe.display()))
-    }
-    #[cfg(not(unix))]
-    {
-        let status = cmd
-            .status()
-            .with_context(|| format!("running {}", exe.display()))?;
-        Ok(status.code().unwrap_or(1))
-    }
+    replace_process(cmd, &exe)
+}
+
+/// Unix: `exec` (the process becomes ecg-torch: same pid, streams and exit code).
+#[cfg(unix)]
+fn replace_process(mut cmd: Command, exe: &Path) -> Result<i32> {
+    use std::os::unix::process::CommandExt as _;
+    // argv[0] `ecg`: ecg-torch's usage lines then name the command the user typed.
+    let err = cmd.arg0("ecg").exec();
+    Err(err).with_context(|| format!("running {}", exe.display()))
+}
+
+/// Elsewhere: a child with inherited streams, and its exit code.
+#[cfg(not(unix))]
+fn replace_process(mut cmd: Command, exe: &Path) -> Result<i32> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", exe.display()))?;
+    Ok(status.code().unwrap_or(1))
 }
 
 /// `ecg-torch doctor --json`: the libtorch and CUDA facts, or why they are unknown.

@@ -65,7 +65,10 @@ fn a_missing_ecg_torch_is_a_clear_error_naming_its_path() {
         let out = run(&alone, args);
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("ecg 0.") || text.contains("ecg            0."), "{text}");
+        assert!(
+            text.contains("ecg 0.") || text.contains("ecg            0."),
+            "{text}"
+        );
         assert!(
             text.contains("libtorch, CUDA: unknown")
                 && text.contains(&expected.display().to_string()),

@@ -49,7 +49,10 @@ fn arguments_exit_code_and_streams_pass_through() {
     assert_eq!(a.stdout, b.stdout);
 
     // A failure: exit code 1, ecg-torch's message on stderr.
-    let out = run(&ecg, &["eval", "--checkpoint", "/nonexistent/ck.safetensors"]);
+    let out = run(
+        &ecg,
+        &["eval", "--checkpoint", "/nonexistent/ck.safetensors"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -63,7 +66,10 @@ fn arguments_exit_code_and_streams_pass_through() {
     let out = run(&ecg, &["train", "--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("Usage: ecg train") && help.contains("--resume"), "{help}");
+    assert!(
+        help.contains("Usage: ecg train") && help.contains("--resume"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -73,7 +79,12 @@ fn version_and_doctor_report_what_ecg_torch_reports() {
     let light_json = run(&ecg, &["doctor", "--json"]);
     let t: serde_json::Value = serde_json::from_slice(&torch_json.stdout).expect("json");
     let l: serde_json::Value = serde_json::from_slice(&light_json.stdout).expect("json");
-    for k in ["libtorch_version", "libtorch_lib", "cuda_available", "torch_threads"] {
+    for k in [
+        "libtorch_version",
+        "libtorch_lib",
+        "cuda_available",
+        "torch_threads",
+    ] {
         assert_eq!(l[k], t[k], "{k}");
     }
     assert_eq!(
@@ -82,9 +93,12 @@ fn version_and_doctor_report_what_ecg_torch_reports() {
     );
 
     let v = String::from_utf8_lossy(&run(&ecg, &["--version"]).stdout).to_string();
-    let tv = String::from_utf8_lossy(&run(&support::ecg_torch(), &["--version"]).stdout)
-        .to_string();
-    let libtorch = format!("libtorch {}", t["libtorch_version"].as_str().expect("version"));
+    let tv =
+        String::from_utf8_lossy(&run(&support::ecg_torch(), &["--version"]).stdout).to_string();
+    let libtorch = format!(
+        "libtorch {}",
+        t["libtorch_version"].as_str().expect("version")
+    );
     assert!(v.starts_with("ecg 0.") && v.contains(&libtorch), "{v}");
     let cuda_line = |s: &str| s.lines().find(|l| l.contains("CUDA")).map(String::from);
     assert_eq!(cuda_line(&v), cuda_line(&tv), "{v}\n{tv}");
