@@ -188,7 +188,7 @@ struct ModelPlan {
     distill: bool,
     leads: Option<&'static [&'static str]>,
     calibrate: bool,
-    /// LCD downstream (seed 003): the fraction of training labels; the encoder comes from
+    /// LCD downstream (Liu et al. 2025): the fraction of training labels; the encoder comes from
     /// the run's `lcd/pretrain` stage.
     lcd_fraction: Option<f64>,
 }
@@ -227,7 +227,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             calibrate: false,
             lcd_fraction: None,
         },
-        // Seed 002 (MVKT: BCE + MKD + CLT): the 12-lead teacher reads every lead of each
+        // MVKT-ECG (Qin et al. 2023; BCE+MKD+CLT): the 12-lead teacher reads every lead of each
         // crop while the student reads lead I of the same crop.
         ModelPlan {
             dir: "student_lead1_mvkt",
@@ -255,7 +255,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
                 lcd_fraction: None,
             });
         }
-        // Seed 003: the LCD-pretrained encoder, per lead, as a linear probe with every
+        // LCD (Liu et al. 2025): the pretrained encoder, per lead, as a linear probe with every
         // label, and fine-tuned with 100 %, 10 % and 1 % of the training labels.
         for (dir, template, fraction) in [
             ("lcd_probe", "lcd-probe.toml", 1.0),
@@ -614,7 +614,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     )?;
 
     let device = opts.device.as_str();
-    // Full profile: LCD pretraining of the single-lead encoder (seed 003), once per run.
+    // Full profile: LCD pretraining of the single-lead encoder (Liu et al. 2025), once a run.
     if opts.profile == Profile::Full {
         let cfg = write_lcd_config(root, &run, &pack, opts)?;
         let mut st = Stage::new("lcd/pretrain", ecg)
