@@ -7,12 +7,15 @@ Work: read the 500 PTB-XL sample records at 100 Hz (ptbxl_database.csv order), b
 array [records, 12, 1000], save it (numpy .npy for Python, the safetensors pack for ecg).
 The two outputs are compared (max |difference|) so the timing compares equal work.
 
-Usage: python scripts/compare_pack.py [--ecg target/release/ecg] [--data DIR] [--repeat 3]
+Usage: python scripts/compare_pack.py [--ecg target/release/ecg] [--data DIR] [--repeat 5]
 Build the binary first: cargo build --release -p ecg-cli
+Needs numpy, pandas, scipy, wfdb and safetensors (a throwaway venv will do).
+Reports the median and the minimum of --repeat runs of each, and their ratios.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ecg", default=os.path.join(ROOT, "target/release/ecg"))
     ap.add_argument("--data", default=os.path.join(ROOT, "../shared/data/ptbxl-sample"))
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         npy = os.path.join(tmp, "py.npy")
@@ -49,15 +52,22 @@ def main():
         py_cmd = [sys.executable, "-c", PY_WORK, a.data, npy]
         ecg_cmd = [a.ecg, "pack", "ptbxl", "--data", a.data, "--rate", "100",
                    "--bandpass", "0.5:40", "--order", "3", "--out", pack]
-        py = min(timed(py_cmd) for _ in range(a.repeat))
-        ec = min(timed(ecg_cmd) for _ in range(a.repeat))
+        # Interleaved, so a load change on a shared machine hits both sides alike.
+        py_t, ec_t = [], []
+        for _ in range(a.repeat):
+            py_t.append(timed(py_cmd))
+            ec_t.append(timed(ecg_cmd))
         import numpy as np
         from safetensors.numpy import load_file
         x = np.load(npy)
         y = load_file(pack)["signals"]
         diff = float(np.abs(x - y).max())
-    res = {"python_s": round(py, 3), "ecg_s": round(ec, 3), "speedup": round(py / ec, 1),
-           "max_abs_diff_mV": diff, "records": int(x.shape[0]), "repeat_min_of": a.repeat}
+    py, ec = statistics.median(py_t), statistics.median(ec_t)
+    res = {"python_median_s": round(py, 3), "ecg_median_s": round(ec, 3),
+           "speedup_median": round(py / ec, 1),
+           "python_min_s": round(min(py_t), 3), "ecg_min_s": round(min(ec_t), 3),
+           "speedup_min": round(min(py_t) / min(ec_t), 1),
+           "max_abs_diff_mV": diff, "records": int(x.shape[0]), "runs": a.repeat}
     print(json.dumps(res))
 
 

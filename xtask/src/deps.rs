@@ -1,9 +1,10 @@
 //! The architecture's dependency invariants, checked from `cargo metadata`:
-//! ecg-io, ecg-dsp, ecg-labels, ecg-metrics and ecg-synth build and test without libtorch,
-//! and xtask depends on neither tch nor polars.
+//! ecg-io, ecg-dsp, ecg-labels, ecg-metrics and ecg-synth build and test without libtorch;
+//! the light `ecg` binary (ecg-cli) has no libtorch in its tree (the network commands run
+//! in ecg-torch-cli's `ecg-torch`); xtask depends on neither tch nor polars.
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -14,6 +15,7 @@ pub const RULES: &[(&str, &[&str])] = &[
     ("ecg-labels", &["tch", "torch-sys"]),
     ("ecg-metrics", &["tch", "torch-sys"]),
     ("ecg-synth", &["tch", "torch-sys"]),
+    ("ecg-cli", &["tch", "torch-sys", "ecg-nn", "ecg-train"]),
     ("xtask", &["tch", "torch-sys", "polars"]),
 ];
 
@@ -52,8 +54,9 @@ pub fn check(root: &Path) -> Result<()> {
     check_feature_agreement(root)
 }
 
-/// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → features.
-fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> {
+/// `cargo tree` lines `name vX.Y.Z feat1,feat2` → (name version) → feature sets (a package
+/// can be built twice: once for the target, once for build scripts).
+fn tree_features(root: &Path, args: &[&str]) -> Result<Features> {
     let mut all = vec!["tree"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["-f", "{p} {f}", "--prefix", "none"]);
@@ -61,9 +64,12 @@ fn tree_features(root: &Path, args: &[&str]) -> Result<HashMap<String, String>> 
     Ok(parse_tree_features(&String::from_utf8_lossy(&out)))
 }
 
+/// (name version) → every feature set it is built with.
+pub type Features = HashMap<String, BTreeSet<String>>;
+
 /// Parses `cargo tree -f "{p} {f}" --prefix none` output.
-pub fn parse_tree_features(text: &str) -> HashMap<String, String> {
-    let mut m = HashMap::new();
+pub fn parse_tree_features(text: &str) -> Features {
+    let mut m = Features::new();
     for line in text.lines() {
         let line = line.trim_end_matches(" (*)").trim();
         let mut parts = line.split_whitespace();
@@ -75,43 +81,65 @@ pub fn parse_tree_features(text: &str) -> HashMap<String, String> {
             .filter(|p| !p.starts_with('('))
             .collect::<Vec<_>>()
             .join(" ");
-        m.insert(format!("{name} {version}"), feats);
+        m.entry(format!("{name} {version}"))
+            .or_default()
+            .insert(feats);
     }
     m
 }
 
-/// Packages whose features differ between two builds (present in both).
-pub fn feature_mismatches(a: &HashMap<String, String>, b: &HashMap<String, String>) -> Vec<String> {
+/// Packages that build `a` builds with a feature set that build `b` does not have.
+pub fn feature_mismatches(a: &Features, b: &Features) -> Vec<String> {
     let mut v: Vec<String> = a
         .iter()
         .filter_map(|(pkg, fa)| {
             let fb = b.get(pkg)?;
-            (fa != fb).then(|| format!("{pkg}: [{fa}] vs [{fb}]"))
+            let show = |s: &BTreeSet<String>| {
+                s.iter()
+                    .map(|f| format!("[{f}]"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (!fa.is_subset(fb)).then(|| format!("{pkg}: {} vs {}", show(fa), show(fb)))
         })
         .collect();
     v.sort();
     v
 }
 
-/// The `ecg` binary built alone (`cargo build -p ecg-cli`, what `cargo xtask reproduce`
-/// runs) must resolve every shared dependency with the same features as the test build
-/// (`cargo test --workspace`). Otherwise each command recompiles polars and what sits
-/// under it, about ten minutes on two cores, and the two keep evicting each other.
+/// Builds that must resolve every shared dependency with the features of the test build
+/// (`cargo test --workspace`): the binaries built alone or together (what `cargo xtask
+/// reproduce` runs, and what ecg-torch-cli's tests build beside `ecg-torch`) and
+/// ecg-torch-cli's own test build. Otherwise each recompiles polars and what sits under it,
+/// about ten minutes on two cores, and the builds keep evicting each other.
+const BUILDS: &[&[&str]] = &[
+    &["-p", "ecg-cli", "-e", "normal,build"],
+    &["-p", "ecg-torch-cli", "-e", "normal,build"],
+    &["-p", "ecg-cli", "-p", "ecg-torch-cli", "-e", "normal,build"],
+    &["-p", "ecg-cli", "-e", "normal,build,dev"],
+    &["-p", "ecg-torch-cli", "-e", "normal,build,dev"],
+];
+
 fn check_feature_agreement(root: &Path) -> Result<()> {
-    let alone = tree_features(root, &["-p", "ecg-cli", "-e", "normal,build"])?;
     let tests = tree_features(root, &["--workspace", "-e", "normal,build,dev"])?;
-    let bad = feature_mismatches(&alone, &tests);
-    if !bad.is_empty() {
-        bail!(
-            "`cargo build -p ecg-cli` and `cargo test --workspace` resolve these packages \
-             with different features (ecg-cli's build vs the test build), so each would \
-             recompile them; pin the test build's features in crates/ecg-cli/Cargo.toml:\n  {}",
-            bad.join("\n  ")
-        );
+    for build in BUILDS {
+        let alone = tree_features(root, build)?;
+        let bad = feature_mismatches(&alone, &tests);
+        if !bad.is_empty() {
+            bail!(
+                "`cargo tree {}` and `cargo test --workspace` resolve these packages with \
+                 different features, so each build would recompile them; pin the test \
+                 build's features in crates/ecg-cli/Cargo.toml and \
+                 crates/ecg-torch-cli/Cargo.toml:\n  {}",
+                build.join(" "),
+                bad.join("\n  ")
+            );
+        }
     }
     eprintln!(
-        "xtask: `ecg` alone and the test build share every dependency's features ({} packages)",
-        alone.len()
+        "xtask: the binaries' builds and the test build share every dependency's features \
+         ({} packages)",
+        tests.len()
     );
     Ok(())
 }
@@ -204,6 +232,9 @@ mod tests {
         "ecg-labels",
         "ecg-metrics",
         "ecg-synth",
+        "ecg-cli",
+        "ecg-train",
+        "ecg-nn",
         "xtask",
         "tch",
         "torch-sys",
@@ -261,6 +292,23 @@ mod tests {
     }
 
     #[test]
+    fn the_light_cli_must_not_reach_tch() {
+        let m = meta(
+            &[
+                ("ecg-cli", "ecg-train", "normal"),
+                ("ecg-train", "tch", "normal"),
+            ],
+            ALL,
+        );
+        let v = violations(&m).unwrap();
+        assert!(
+            v.contains(&"ecg-cli depends on ecg-train (via ecg-cli)".to_string())
+                && v.contains(&"ecg-cli depends on tch (via ecg-train)".to_string()),
+            "{v:?}"
+        );
+    }
+
+    #[test]
     fn clean_graph_has_no_violations() {
         let m = meta(&[("ecg-io", "polars", "normal")], ALL);
         assert!(violations(&m).unwrap().is_empty());
@@ -269,13 +317,16 @@ mod tests {
     #[test]
     fn feature_differences_are_found_and_path_deps_parsed() {
         let a = parse_tree_features(
-            "either v1.19.0 default,std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-a v1.0.0 x (*)\n",
+            "either v1.19.0 default,std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-a v1.0.0 x (*)\nflate2 v1 a\n",
         );
         let b = parse_tree_features(
-            "either v1.19.0 default,std,use_std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-b v2.0.0 y\n",
+            "either v1.19.0 default,std,use_std\nbitflags v2.13.2 \necg-io v0.1.0 (/w/crates/ecg-io) default,polars\nonly-b v2.0.0 y\nflate2 v1 a,b\nflate2 v1 a\n",
         );
-        assert_eq!(a["ecg-io v0.1.0"], "default,polars");
-        assert_eq!(a["only-a v1.0.0"], "x");
+        let set = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(a["ecg-io v0.1.0"], set(&["default,polars"]));
+        assert_eq!(a["only-a v1.0.0"], set(&["x"]));
+        assert_eq!(b["flate2 v1"], set(&["a", "a,b"]));
+        // flate2: a's one build is one of b's two.
         assert_eq!(
             feature_mismatches(&a, &b),
             vec!["either v1.19.0: [default,std] vs [default,std,use_std]".to_string()]

@@ -188,7 +188,7 @@ struct ModelPlan {
     distill: bool,
     leads: Option<&'static [&'static str]>,
     calibrate: bool,
-    /// LCD downstream (seed 003): the fraction of training labels; the encoder comes from
+    /// LCD downstream (Liu et al. 2025): the fraction of training labels; the encoder comes from
     /// the run's `lcd/pretrain` stage.
     lcd_fraction: Option<f64>,
 }
@@ -227,7 +227,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
             calibrate: false,
             lcd_fraction: None,
         },
-        // Seed 002 (MVKT: BCE + MKD + CLT): the 12-lead teacher reads every lead of each
+        // MVKT-ECG (Qin et al. 2023; BCE+MKD+CLT): the 12-lead teacher reads every lead of each
         // crop while the student reads lead I of the same crop.
         ModelPlan {
             dir: "student_lead1_mvkt",
@@ -255,7 +255,7 @@ fn models(profile: &Profile) -> Vec<ModelPlan> {
                 lcd_fraction: None,
             });
         }
-        // Seed 003: the LCD-pretrained encoder, per lead, as a linear probe with every
+        // LCD (Liu et al. 2025): the pretrained encoder, per lead, as a linear probe with every
         // label, and fine-tuned with 100 %, 10 % and 1 % of the training labels.
         for (dir, template, fraction) in [
             ("lcd_probe", "lcd-probe.toml", 1.0),
@@ -422,10 +422,20 @@ fn write_lcd_config(root: &Path, run: &Path, pack: &Path, opts: &Options) -> Res
     Ok(path)
 }
 
-/// Identity of the `ecg` binary: a hash of its bytes, so a rebuilt binary redoes the stages.
+/// Identity of the binaries: a hash of the bytes of `ecg` and of the `ecg-torch` beside
+/// it (which runs the network commands), so a rebuilt binary redoes the stages.
 pub(crate) fn binary_id(bin: &Path) -> Result<String> {
-    let bytes = std::fs::read(bin).with_context(|| format!("reading {}", bin.display()))?;
-    Ok(Fnv::default().write(&bytes).hex())
+    let mut h = Fnv::default();
+    for p in [bin.to_path_buf(), torch_beside(bin)] {
+        let bytes = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+        h.write(&bytes);
+    }
+    Ok(h.hex())
+}
+
+/// The `ecg-torch` that `ecg` hands the network commands to: the one in its folder.
+pub fn torch_beside(ecg: &Path) -> PathBuf {
+    ecg.with_file_name(format!("ecg-torch{}", std::env::consts::EXE_SUFFIX))
 }
 
 fn git_revision(root: &Path) -> String {
@@ -450,24 +460,49 @@ fn git_revision(root: &Path) -> String {
     }
 }
 
-/// The `ecg` binary to run: `$ECG_BIN` when set (a prebuilt binary, e.g. a `dist` build
-/// carried to another machine), else the one [`build_ecg`] builds.
+/// The `ecg` binary to run: `$ECG_BIN` when set (prebuilt binaries, e.g. a `dist` build
+/// carried to another machine: the `ecg` binary or its folder, with `ecg-torch` beside it),
+/// else the one [`build_ecg`] builds.
 pub fn ecg_binary(root: &Path) -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("ECG_BIN") {
-        let p = PathBuf::from(p);
-        if !p.exists() {
-            bail!("ECG_BIN={} does not exist", p.display());
+    let ecg = match std::env::var_os("ECG_BIN") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            let p = if p.is_dir() {
+                p.join(format!("ecg{}", std::env::consts::EXE_SUFFIX))
+            } else {
+                p
+            };
+            if !p.is_file() {
+                bail!("ECG_BIN: {} does not exist", p.display());
+            }
+            p
         }
-        return Ok(p);
+        None => build_ecg(root)?,
+    };
+    let torch = torch_beside(&ecg);
+    if !torch.is_file() {
+        bail!(
+            "{} is missing: `ecg` hands the network commands to the `ecg-torch` in its own \
+             folder (with ECG_BIN, carry both binaries)",
+            torch.display()
+        );
     }
-    build_ecg(root)
+    Ok(ecg)
 }
 
-/// Build the `ecg` binary (dev profile, shared with the tests) and return its path.
+/// Build `ecg` and `ecg-torch` (dev profile, shared with the tests) and return the path
+/// of `ecg`; `ecg-torch` is beside it.
 pub fn build_ecg(root: &Path) -> Result<PathBuf> {
     crate::cargo(
         root,
-        &["build", "--quiet", "--package", "ecg-cli", "--bin", "ecg"],
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "ecg-cli",
+            "--package",
+            "ecg-torch-cli",
+        ],
     )?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -579,7 +614,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     )?;
 
     let device = opts.device.as_str();
-    // Full profile: LCD pretraining of the single-lead encoder (seed 003), once per run.
+    // Full profile: LCD pretraining of the single-lead encoder (Liu et al. 2025), once a run.
     if opts.profile == Profile::Full {
         let cfg = write_lcd_config(root, &run, &pack, opts)?;
         let mut st = Stage::new("lcd/pretrain", ecg)

@@ -1,10 +1,16 @@
 //! `ecg`: the project's command-line tool. One subcommand per pipeline stage; each lives in
 //! its own module under `cmd/` and stays thin over the library crates.
+//!
+//! This binary does not link libtorch, so the commands that read, pack, count and report
+//! start at once. The commands that run a network (`torch::COMMANDS`: train, distill,
+//! pretrain, eval, predict, model) are listed here but run in the sibling `ecg-torch`
+//! (crates/ecg-torch-cli), which `ecg` hands them to (see `torch`).
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 mod logging;
+mod torch;
 
 /// Multi-label ECG classification: read datasets, learn label correlations, train and
 /// distil networks, evaluate with the PTB-XL benchmark protocol.
@@ -15,7 +21,8 @@ mod logging;
     arg_required_else_help = true
 )]
 struct Cli {
-    /// Print the version, the libtorch version and CUDA/cuDNN availability, then exit.
+    /// Print the version, the libtorch version and CUDA/cuDNN availability (asked of
+    /// ecg-torch), then exit.
     #[arg(short = 'V', long = "version", global = false)]
     version: bool,
     /// More log output (debug level); RUST_LOG overrides.
@@ -40,15 +47,19 @@ enum Command {
     #[command(flatten)]
     Synth(cmd::synth::Cmd),
     #[command(flatten)]
-    Model(cmd::model::Cmd),
-    #[command(flatten)]
-    Train(cmd::train::Cmd),
-    #[command(flatten)]
     Report(cmd::report::Cmd),
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = torch::add_commands(Cli::command()).get_matches();
+    if matches.subcommand_name().is_some_and(torch::is_command) {
+        let code = torch::hand_over().unwrap_or_else(|e| {
+            eprintln!("error: {e:#}");
+            1
+        });
+        std::process::exit(code);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     logging::init(cli.verbose);
     let result: Result<()> = if cli.version {
         cmd::info::print_version();
@@ -61,8 +72,6 @@ fn main() {
             Some(Command::Labels(c)) => cmd::labels::run(c),
             Some(Command::Metrics(c)) => cmd::metrics::run(c),
             Some(Command::Synth(c)) => cmd::synth::run(c),
-            Some(Command::Model(c)) => cmd::model::run(c),
-            Some(Command::Train(c)) => cmd::train::run(c),
             Some(Command::Report(c)) => cmd::report::run(c),
             None => Ok(()),
         }

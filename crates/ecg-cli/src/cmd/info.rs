@@ -1,12 +1,14 @@
-//! `ecg --version` and `ecg doctor`: what this binary is and what it can use.
+//! `ecg --version` and `ecg doctor`: what this binary is and what the torch side can use.
+//! `ecg` does not link libtorch; the libtorch and CUDA facts come from `ecg-torch doctor
+//! --json` (see `crate::torch`), and the output says so plainly when ecg-torch is absent.
 use anyhow::Result;
 use clap::Subcommand;
-use serde::Serialize;
-use std::path::PathBuf;
+use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Versions, CUDA/cuDNN availability, the libtorch folder in use and thread count.
+    /// Versions, CUDA/cuDNN availability, the libtorch folder in use and thread count
+    /// (asked of ecg-torch, beside `ecg`).
     Doctor {
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -14,86 +16,46 @@ pub enum Cmd {
     },
 }
 
-/// Everything `--version` and `doctor` report, measured at run time.
-#[derive(Debug, Serialize)]
-pub struct Environment {
-    pub ecg_version: &'static str,
-    pub libtorch_version: String,
-    pub libtorch_lib: Option<PathBuf>,
-    pub venv: Option<PathBuf>,
-    pub cuda_available: bool,
-    pub cuda_device_count: i64,
-    pub cudnn_available: bool,
-    pub cudnn_version: Option<i64>,
-    pub torch_threads: i32,
-    pub torch_interop_threads: i32,
-}
-
-/// The folder of the libtorch actually loaded into this process (Linux: from
-/// /proc/self/maps), falling back to the one the binary was linked against.
-fn loaded_libtorch_dir() -> Option<PathBuf> {
-    if let Ok(maps) = std::fs::read_to_string("/proc/self/maps") {
-        for line in maps.lines() {
-            if let Some(idx) = line.find('/') {
-                let path = &line[idx..];
-                if path.ends_with("/libtorch_cpu.so") || path.ends_with("/libtorch.so") {
-                    return PathBuf::from(path).parent().map(PathBuf::from);
-                }
-            }
+/// What `doctor --json` prints: ecg-torch's facts (libtorch_version, cuda_available, ...)
+/// with `ecg_version` and `ecg_torch` (its path) added, or `ecg_torch_error` without them.
+pub fn environment() -> Value {
+    let path = crate::torch::path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match crate::torch::environment() {
+        Ok(Value::Object(mut m)) => {
+            m.insert("ecg_version".into(), json!(env!("CARGO_PKG_VERSION")));
+            m.insert("ecg_torch".into(), json!(path));
+            Value::Object(m)
         }
-    }
-    option_env!("ECG_LIBTORCH_LIB").map(PathBuf::from)
-}
-
-/// torch's Python package keeps its version in `torch/version.py` beside `torch/lib`.
-fn libtorch_version(lib: Option<&PathBuf>) -> String {
-    let from_file = lib
-        .and_then(|l| l.parent().map(|p| p.join("version.py")))
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|text| {
-            text.lines().find_map(|l| {
-                l.strip_prefix("__version__ = ")
-                    .map(|v| v.trim().trim_matches('\'').to_string())
-            })
-        });
-    from_file.unwrap_or_else(|| "2.11.0 (linked; version.py not found)".to_string())
-}
-
-pub fn environment() -> Environment {
-    let lib = loaded_libtorch_dir();
-    // .../.venv/lib/python3.X/site-packages/torch/lib -> .../.venv
-    let venv = lib.as_ref().and_then(|l| {
-        l.ancestors()
-            .find(|a| a.join("pyvenv.cfg").exists())
-            .map(PathBuf::from)
-    });
-    let cuda = tch::Cuda::is_available();
-    let cudnn = tch::Cuda::cudnn_is_available();
-    Environment {
-        ecg_version: env!("CARGO_PKG_VERSION"),
-        libtorch_version: libtorch_version(lib.as_ref()),
-        libtorch_lib: lib,
-        venv,
-        cuda_available: cuda,
-        cuda_device_count: tch::Cuda::device_count(),
-        cudnn_available: cudnn,
-        cudnn_version: if cudnn {
-            Some(tch::utils::version_cudnn())
-        } else {
-            None
-        },
-        torch_threads: tch::get_num_threads(),
-        torch_interop_threads: tch::get_num_interop_threads(),
+        Ok(other) => json!({
+            "ecg_version": env!("CARGO_PKG_VERSION"),
+            "ecg_torch": path,
+            "ecg_torch_error": format!("doctor --json printed {other}, not an object"),
+        }),
+        Err(e) => json!({
+            "ecg_version": env!("CARGO_PKG_VERSION"),
+            "ecg_torch": path,
+            "ecg_torch_error": e,
+        }),
     }
 }
 
-fn cuda_line(e: &Environment) -> String {
-    if e.cuda_available {
+fn text(e: &Value, key: &str) -> String {
+    match e.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "(unknown)".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn cuda_line(e: &Value) -> String {
+    if e["cuda_available"].as_bool() == Some(true) {
+        let n = e["cuda_device_count"].as_i64().unwrap_or(0);
         format!(
-            "CUDA available ({} device{}), cuDNN {}",
-            e.cuda_device_count,
-            if e.cuda_device_count == 1 { "" } else { "s" },
-            match e.cudnn_version {
+            "CUDA available ({n} device{}), cuDNN {}",
+            if n == 1 { "" } else { "s" },
+            match e["cudnn_version"].as_i64() {
                 Some(v) => format!("available (version {v})"),
                 None => "not available".into(),
             }
@@ -103,35 +65,50 @@ fn cuda_line(e: &Environment) -> String {
     }
 }
 
+/// The line printed instead of the libtorch facts when ecg-torch cannot answer.
+fn torch_missing(e: &Value) -> Option<String> {
+    e.get("ecg_torch_error").map(|err| {
+        format!(
+            "libtorch, CUDA: unknown (ecg-torch, which runs the network commands, did not \
+             answer: {})",
+            err.as_str().unwrap_or_default()
+        )
+    })
+}
+
 pub fn print_version() {
     let e = environment();
-    println!("ecg {}", e.ecg_version);
-    println!("libtorch {}", e.libtorch_version);
-    println!("{}", cuda_line(&e));
+    println!("ecg {}", text(&e, "ecg_version"));
+    match torch_missing(&e) {
+        Some(line) => println!("{line}"),
+        None => {
+            println!("libtorch {} (in ecg-torch)", text(&e, "libtorch_version"));
+            println!("{}", cuda_line(&e));
+        }
+    }
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
-    match cmd {
-        Cmd::Doctor { json } => {
-            let e = environment();
-            if json {
-                println!("{}", serde_json::to_string_pretty(&e)?);
-                return Ok(());
-            }
-            let show = |p: &Option<PathBuf>| {
-                p.as_ref()
-                    .map_or("(unknown)".to_string(), |p| p.display().to_string())
-            };
-            println!("ecg            {}", e.ecg_version);
-            println!("libtorch       {}", e.libtorch_version);
-            println!("libtorch lib   {}", show(&e.libtorch_lib));
-            println!("venv           {}", show(&e.venv));
-            println!("devices        {}", cuda_line(&e));
-            println!(
-                "threads        {} intra-op, {} inter-op",
-                e.torch_threads, e.torch_interop_threads
-            );
-            Ok(())
-        }
+    let Cmd::Doctor { json } = cmd;
+    let e = environment();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
     }
+    println!("ecg            {}", text(&e, "ecg_version"));
+    println!("ecg-torch      {}", text(&e, "ecg_torch"));
+    if let Some(line) = torch_missing(&e) {
+        println!("{line}");
+        return Ok(());
+    }
+    println!("libtorch       {}", text(&e, "libtorch_version"));
+    println!("libtorch lib   {}", text(&e, "libtorch_lib"));
+    println!("venv           {}", text(&e, "venv"));
+    println!("devices        {}", cuda_line(&e));
+    println!(
+        "threads        {} intra-op, {} inter-op",
+        text(&e, "torch_threads"),
+        text(&e, "torch_interop_threads")
+    );
+    Ok(())
 }

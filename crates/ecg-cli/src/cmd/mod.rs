@@ -5,7 +5,5 @@ pub mod info;
 pub mod io;
 pub mod labels;
 pub mod metrics;
-pub mod model;
 pub mod report;
 pub mod synth;
-pub mod train;

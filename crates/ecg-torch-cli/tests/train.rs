@@ -1,10 +1,11 @@
 //! `ecg train`, `ecg distill`, `ecg eval`, `ecg predict` end to end on the 500-record
 //! PTB-XL sample (100 Hz, superdiagnostic; small, CPU), plus config errors naming the key.
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn ecg() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ecg"))
+    Command::new(support::ecg())
 }
 
 fn sample() -> Option<PathBuf> {

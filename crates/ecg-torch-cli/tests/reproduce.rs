@@ -4,6 +4,7 @@
 //!
 //! Also: a run killed half way (the whole process group, SIGKILL) and started again skips
 //! the stages that had finished and ends with results byte-identical to an uninterrupted run.
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -49,7 +50,7 @@ fn root() -> PathBuf {
 }
 
 fn ecg() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+    support::ecg()
 }
 
 const MODELS: &[&str] = &[
@@ -114,16 +115,26 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
     );
     assert!(report.contains("## Task `superdiagnostic`"), "{report}");
     assert!(
-        report.contains("published: PTB-XL benchmark xresnet1d101"),
+        report.contains("published: xresnet1d101 (PTB-XL benchmark, Strodthoff et al. 2021)"),
         "published numbers beside ours"
+    );
+    assert!(
+        report.contains("Teacher (label-correlation network, Zhang & Sun 2024)")
+            && report.contains("## References")
+            && report.contains("https://doi.org/10.1016/j.asoc.2025.112871"),
+        "papers named by their authors, full citations at the end"
+    );
+    assert!(
+        !report.to_lowercase().contains("seed 00"),
+        "no internal paper numbers in the report"
     );
     assert!(
         report.contains("after label-correlation calibration"),
         "calibrated row present"
     );
     assert!(
-        report.contains("size vs teacher"),
-        "size/latency table present"
+        report.contains("size vs teacher") && report.contains("measured by `ecg eval`"),
+        "size/latency table present (from the size.json files of ecg eval)"
     );
     let metrics: serde_json::Value = serde_json::from_slice(
         &std::fs::read(run_a.join("superdiagnostic/teacher/metrics.json"))

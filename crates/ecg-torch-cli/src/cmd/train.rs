@@ -46,8 +46,9 @@ pub enum Cmd {
         #[arg(long)]
         output_dir: Option<PathBuf>,
     },
-    /// LCD self-supervised pretraining of a single-lead encoder (seed 003; the config needs
-    /// an [lcd] table): writes encoder.safetensors for a `per_lead` model's `encoder`.
+    /// LCD self-supervised pretraining of a single-lead encoder (LCD, Liu et al. 2025; the
+    /// config needs an [lcd] table): writes encoder.safetensors for a `per_lead` model's
+    /// `encoder`.
     Pretrain {
         #[arg(long)]
         config: PathBuf,
@@ -103,6 +104,10 @@ pub enum Cmd {
         bootstrap: usize,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Also write size.json (parameters, FLOPs, median CPU latency of this many forward
+        /// passes of one record) for `ecg report`; 0: skip.
+        #[arg(long, default_value_t = 30)]
+        latency_runs: usize,
     },
     /// Label probabilities for WFDB records (paths without extension), with the
     /// checkpoint's preprocessing; prints a tab-separated table.
@@ -233,6 +238,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             batch_size,
             bootstrap,
             seed,
+            latency_runs,
         } => {
             anyhow::ensure!(
                 checkpoint.is_file(),
@@ -277,6 +283,9 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     r.thresholded.macro_.f1,
                     fmt(r.fmax)
                 );
+            }
+            if latency_runs > 0 {
+                super::size::write(&checkpoint, latency_runs, &out_dir.join("size.json"))?;
             }
             eprintln!("wrote {}", out_dir.display());
         }

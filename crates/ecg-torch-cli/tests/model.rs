@@ -1,9 +1,10 @@
 //! `ecg model summary`: the table, `--json` with params and FLOPs equal to the library's,
 //! lead subsets, and a clear error for a length the pooling cannot take.
+mod support;
 use std::process::Command;
 
 fn ecg(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ecg"))
+    Command::new(support::ecg())
         .args(args)
         .output()
         .expect("run ecg")

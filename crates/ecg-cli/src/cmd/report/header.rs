@@ -1,0 +1,34 @@
+//! The report's title, the warnings about synthetic or small data, and what was run.
+use super::table::Table;
+use serde_json::Value;
+
+pub fn section(info: &Value) -> String {
+    let mut md = format!(
+        "# Reproduction report: {}\n\n",
+        info["title"].as_str().unwrap_or("PTB-XL")
+    );
+    let n_records = info["n_records"].as_u64();
+    if info["synthetic"].as_bool().unwrap_or(false) {
+        md.push_str("> **SYNTHETIC DATA.** These numbers come from a synthetic PTB-XL-layout dataset made by `ecg synth` (known, simplified physiology). They test the pipeline; they say nothing about real ECGs and must not be compared with the published numbers.\n\n");
+    } else if let Some(n) = n_records.filter(|n| *n < 5000) {
+        md.push_str(&format!("> **SMALL SAMPLE.** This run used {n} records (the full dataset has 21,799–21,837). Its numbers are small-sample estimates with wide intervals: per-label metrics rest on a handful of test records, and some labels have no positive in the test fold.\n\n"));
+    }
+    let mut t = Table::new(["", ""]);
+    for (k, label) in [
+        ("data_source", "data"),
+        ("n_records", "records (packed)"),
+        ("profile", "profile"),
+        ("device", "device"),
+        ("seed", "seed"),
+        ("git_revision", "git revision"),
+        ("libtorch", "libtorch"),
+        ("started", "started"),
+    ] {
+        if let Some(v) = info.get(k) {
+            let s = v.as_str().map_or_else(|| v.to_string(), String::from);
+            t.row([label.to_string(), s]);
+        }
+    }
+    md.push_str(&t.to_string());
+    md
+}

@@ -1,0 +1,99 @@
+//! Teacher and students: size and speed, from the size.json that `ecg eval` writes beside
+//! each model's metrics.json (the report itself runs no network).
+use super::json;
+use super::results::Present;
+use super::table::Table;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// One model's size.json.
+#[derive(Debug)]
+struct Size {
+    task: String,
+    dir: &'static str,
+    name: String,
+    params: i64,
+    flops: i64,
+    latency_ms: f64,
+    runs: i64,
+    threads: i64,
+}
+
+/// The sizes of every model of every task, collected task by task.
+#[derive(Debug, Default)]
+pub struct Sizes(Vec<Size>);
+
+impl Sizes {
+    /// Reads the size.json of each present model of `task` that has one.
+    pub fn collect(&mut self, tdir: &Path, task: &str, present: &[Present]) -> Result<()> {
+        for p in present {
+            let path = tdir.join(p.model.dir).join("size.json");
+            if !path.exists() {
+                continue;
+            }
+            let v = json::read(&path)?;
+            let int = |k: &str| {
+                v.get(k)
+                    .and_then(serde_json::Value::as_i64)
+                    .with_context(|| {
+                        format!("{}: field `{k}` missing or not an integer", path.display())
+                    })
+            };
+            let latency_ms = json::num(&v, &["cpu_latency_ms"]).with_context(|| {
+                format!(
+                    "{}: field `cpu_latency_ms` missing or not a number",
+                    path.display()
+                )
+            })?;
+            self.0.push(Size {
+                task: task.to_string(),
+                dir: p.model.dir,
+                name: p.model.name(),
+                params: int("params")?,
+                flops: int("flops")?,
+                latency_ms,
+                runs: int("latency_runs")?,
+                threads: int("torch_threads")?,
+            });
+        }
+        Ok(())
+    }
+
+    /// The section, or nothing when no model has a size.json.
+    pub fn section(&self) -> String {
+        let Some(first) = self.0.first() else {
+            return String::new();
+        };
+        let mut t = Table::new([
+            "task",
+            "model",
+            "parameters",
+            "FLOPs / record",
+            "size vs teacher",
+            "CPU latency (ms)",
+        ]);
+        for s in &self.0 {
+            let teacher = self
+                .0
+                .iter()
+                .find(|t| t.task == s.task && t.dir == "teacher");
+            let ratio = teacher.map_or("–".into(), |t| {
+                format!("{:.3}×", s.params as f64 / t.params as f64)
+            });
+            t.row([
+                s.task.clone(),
+                s.name.clone(),
+                s.params.to_string(),
+                format!("{:.3e}", s.flops as f64),
+                ratio,
+                format!("{:.2}", s.latency_ms),
+            ]);
+        }
+        format!(
+            "## Teacher and students: size and speed\n\nCPU latency: median of {} forward \
+             passes of one record (eval mode, {} torch threads) on this machine, measured by \
+             `ecg eval` (size.json).\n\n{t}",
+            first.runs, first.threads
+        )
+    }
+}
