@@ -9,9 +9,14 @@ pub fn section(info: &Value) -> String {
     );
     let n_records = info["n_records"].as_u64();
     if info["synthetic"].as_bool().unwrap_or(false) {
-        md.push_str("> **SYNTHETIC DATA.** These numbers come from a synthetic PTB-XL-layout dataset made by `ecg synth` (known, simplified physiology). They test the pipeline; they say nothing about real ECGs and must not be compared with the published numbers.\n\n");
+        md.push_str("> **SYNTHETIC DATA.** These numbers come from a synthetic dataset in the real one's layout, made by `ecg synth` (known, simplified physiology). They test the pipeline; they say nothing about real ECGs and must not be compared with the published numbers.\n\n");
     } else if let Some(n) = n_records.filter(|n| *n < 5000) {
-        md.push_str(&format!("> **SMALL SAMPLE.** This run used {n} records (the full dataset has 21,799–21,837). Its numbers are small-sample estimates with wide intervals: per-label metrics rest on a handful of test records, and some labels have no positive in the test fold.\n\n"));
+        let full = match info["dataset"].as_str().unwrap_or("ptbxl") {
+            "ptbxl" => " (the full dataset has 21,799–21,837)",
+            "cpsc2018" => " (the full training set has 6,877)",
+            _ => "",
+        };
+        md.push_str(&format!("> **SMALL SAMPLE.** This run used {n} records{full}. Its numbers are small-sample estimates with wide intervals: per-label metrics rest on a handful of test records, and some labels have no positive in the test fold.\n\n"));
     }
     let mut t = Table::new(["", ""]);
     for (k, label) in [

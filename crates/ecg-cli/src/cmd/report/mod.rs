@@ -12,7 +12,9 @@
 //! ```
 //!
 //! One file per section (`header`, `results`, `calibration`, `curves`, `labels`, `size`,
-//! `protocol`, `references`), each a function returning its Markdown. Every table is a
+//! `protocol`, `references`; `datasets` for what only CPSC2018 and Hefei-Tianchi runs
+//! have: the papers' per-label F1 and their protocol), each a function returning its
+//! Markdown. Every table is a
 //! [`table::Table`] and every chart goes through [`plot::draw`]. Published numbers are data
 //! in `published` (one table per dataset, keyed by run.json's `dataset`, default `ptbxl`):
 //! adding a dataset's published numbers is adding its table there; the papers are named
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 mod calibration;
 mod curves;
+mod datasets;
 mod header;
 mod json;
 mod labels;
@@ -48,6 +51,7 @@ pub enum Cmd {
 fn task_sections(run: &Path, dataset: &str, task: &str, sizes: &mut size::Sizes) -> Result<String> {
     let tdir = run.join(task);
     let (mut md, present) = results::section(&tdir, dataset, task)?;
+    md.push_str(&datasets::per_label_section(&tdir, dataset)?);
     md.push_str(&calibration::section(&tdir, task)?);
     md.push_str(&curves::roc_section(&tdir, task, &present)?);
     md.push_str(&curves::training_section(&tdir, task, &present)?);
@@ -75,7 +79,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
         md.push_str(&task_sections(&run, dataset, task, &mut sizes)?);
     }
     md.push_str(&sizes.section());
-    md.push_str(&protocol::section());
+    md.push_str(&datasets::protocol(dataset, &info).unwrap_or_else(protocol::section));
     md.push_str(&references::section());
     let out = run.join("report.md");
     let tmp = run.join("report.md.tmp");

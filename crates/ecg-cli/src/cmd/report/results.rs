@@ -34,6 +34,21 @@ const fn model(dir: &'static str, label: &'static str, paper: Option<&'static Pa
 /// Model folders in the order the tables list them.
 pub const MODELS: &[Model] = &[
     model("teacher", "Teacher", Some(&ZHANG_SUN_2024)),
+    model(
+        "teacher_backbone",
+        "Teacher ablation, backbone only",
+        Some(&ZHANG_SUN_2024),
+    ),
+    model(
+        "teacher_embedding",
+        "Teacher ablation, + label-correlation embedding",
+        Some(&ZHANG_SUN_2024),
+    ),
+    model(
+        "teacher_decoder",
+        "Teacher ablation, + decoder",
+        Some(&ZHANG_SUN_2024),
+    ),
     model("student", "Student, no KD", None),
     model("student_kd", "Student, distilled", Some(&ZHOU_2024)),
     model("student_lead1", "Single-lead student (lead I), no KD", None),

@@ -2,7 +2,9 @@
 //! reduced form (1 epoch per model), driven through the same library code as the command:
 //! on synthetic data in each dataset's layout (`ecg synth`), and CPSC2018 also on the 10
 //! real recordings of ../shared/data/cpsc2018-sample. Each run must write every model's
-//! metrics (and calibrated metrics where the plan calibrates) and a report.
+//! metrics (and calibrated metrics where the plan calibrates) and a report with the papers'
+//! numbers beside ours.
+mod support;
 use std::path::{Path, PathBuf};
 use xtask::pipelines::{self, Plan};
 use xtask::reproduce::{Options, Profile};
@@ -25,7 +27,7 @@ fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
 }
 
 fn ecg() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+    support::ecg()
 }
 
 fn run(plan: &Plan, o: &Options) -> PathBuf {
@@ -56,7 +58,19 @@ fn reproduce_hefei_on_synthetic_data() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let plan = pipelines::hefei::plan();
     let out = run(&plan, &opts(tmp.path(), None, 80));
-    check(&out, &plan, "zhou2024", &[]);
+    check(
+        &out,
+        &plan,
+        "zhou2024",
+        &[
+            "0.824",
+            "0.816",
+            "0.837",
+            "0.799",
+            "Zhou et al. 2024",
+            "Per-label F1 beside the papers",
+        ],
+    );
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
             .expect("json");
@@ -69,7 +83,20 @@ fn reproduce_cpsc2018_on_synthetic_data() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let plan = pipelines::cpsc2018::plan();
     let out = run(&plan, &opts(tmp.path(), None, 80));
-    check(&out, &plan, "classes", &[]);
+    check(
+        &out,
+        &plan,
+        "classes",
+        &[
+            "0.829",
+            "0.606",
+            "0.797",
+            "0.769",
+            "0.596",
+            "Zhang & Sun 2024",
+            "Teacher ablation, backbone only",
+        ],
+    );
 }
 
 #[test]
@@ -87,7 +114,15 @@ fn reproduce_cpsc2018_on_the_real_sample() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let plan = pipelines::cpsc2018::plan();
     let out = run(&plan, &opts(tmp.path(), Some(dir), 0));
-    check(&out, &plan, "classes", &[]);
+    check(
+        &out,
+        &plan,
+        "classes",
+        &[
+            "0.829",
+            "folds 1, 2, 3, 4, 5, 6 train, 7, 8 validation, 9, 10 test",
+        ],
+    );
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
             .expect("json");
