@@ -35,9 +35,14 @@ fn build_ecg() -> PathBuf {
     // rebuild again in the next plain `cargo build`.
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
-        let per_package = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_"]
-            .iter()
-            .any(|p| k.starts_with(p));
+        let per_package = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|p| k.starts_with(p));
         if per_package || k == "OUT_DIR" || k == "CARGO_PRIMARY_PACKAGE" {
             cargo.env_remove(&k);
         }
