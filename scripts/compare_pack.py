@@ -34,10 +34,20 @@ np.save(out, x.astype(np.float32))
 '''
 
 
+CPU = {}
+
+
 def timed(cmd):
+    """Wall seconds; the child's CPU seconds (user + system) are collected in CPU[cmd[0]]
+    (on a shared machine the CPU time is the steadier number)."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(cmd[0], []).append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+    return wall
 
 
 def main():
@@ -67,6 +77,9 @@ def main():
            "speedup_median": round(py / ec, 1),
            "python_min_s": round(min(py_t), 3), "ecg_min_s": round(min(ec_t), 3),
            "speedup_min": round(min(py_t) / min(ec_t), 1),
+           "python_cpu_median_s": round(statistics.median(CPU[py_cmd[0]]), 3),
+           "ecg_cpu_median_s": round(statistics.median(CPU[ecg_cmd[0]]), 3),
+           "ecg_records_per_s_median": round(x.shape[0] / ec),
            "max_abs_diff_mV": diff, "records": int(x.shape[0]), "runs": a.repeat}
     print(json.dumps(res))
 

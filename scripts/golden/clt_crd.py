@@ -1,4 +1,4 @@
-"""Golden values for ecg-train's CLT (MVKT, seed 002), computed with a transcription of CRD's
+"""Golden values for ecg-train's CLT (MVKT-ECG, Qin et al. 2023), computed with a transcription of CRD's
 reference code (Tian et al. 2020, github.com/HobbitLong/RepDistiller: crd/memory.py
 ContrastMemory.forward, crd/criterion.py ContrastLoss and Embed) in float64.
 

@@ -490,14 +490,15 @@ pub fn ecg_binary(root: &Path) -> Result<PathBuf> {
     Ok(ecg)
 }
 
-/// Build `ecg` and `ecg-torch` (dev profile, shared with the tests) and return the path
-/// of `ecg`; `ecg-torch` is beside it.
+/// Build `ecg` and `ecg-torch` in the release profile (the main job runs optimised code;
+/// the tests use the dev profile) and return the path of `ecg`; `ecg-torch` is beside it.
 pub fn build_ecg(root: &Path) -> Result<PathBuf> {
     crate::cargo(
         root,
         &[
             "build",
             "--quiet",
+            "--release",
             "--package",
             "ecg-cli",
             "--package",
@@ -507,7 +508,9 @@ pub fn build_ecg(root: &Path) -> Result<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("debug").join("ecg");
+    let bin = target
+        .join("release")
+        .join(format!("ecg{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         bail!("built ecg-cli but {} is missing", bin.display());
     }

@@ -310,6 +310,14 @@ pub fn pack_ptbxl(opts: &PtbxlOptions, prep: &Prep, out: &Path) -> Result<usize>
                 .unwrap_or_else(|| crate::ptbxl::format_scp_codes(&r.scp_codes)),
         })
         .collect();
+    let files: Vec<PathBuf> = db
+        .iter()
+        .map(|r| {
+            opts.data
+                .join(record_file(r, opts.source_rate).unwrap_or_default())
+        })
+        .collect();
+    drop(db); // all 28 columns as text: not needed while the signals stream
     let leads: Vec<String> = LEADS_12.iter().map(|s| s.to_string()).collect();
     let meta = PackMeta {
         dataset: "ptbxl".into(),
@@ -331,27 +339,26 @@ pub fn pack_ptbxl(opts: &PtbxlOptions, prep: &Prep, out: &Path) -> Result<usize>
         statements,
     };
     write_streaming(out, &meta, &records, |i| {
-        let rel = record_file(&db[i], opts.source_rate).unwrap_or_default();
-        let path = opts.data.join(rel);
-        let r = read_wfdb(&path, &leads, true)?;
+        let path = &files[i];
+        let r = read_wfdb(path, &leads, true)?;
         if (r.fs - f64::from(opts.source_rate)).abs() > 1e-9 {
             return Err(IoError::invalid(
-                &path,
+                path,
                 "sampling frequency",
                 format!("{} Hz, expected {}", r.fs, opts.source_rate),
             ));
         }
         if r.samples != src_samples {
             return Err(IoError::invalid(
-                &path,
+                path,
                 "number of samples",
                 format!("{}, expected {src_samples}", r.samples),
             ));
         }
-        let (x, n) = prep.apply(&path, r.data, r.samples, r.fs)?;
+        let (x, n) = prep.apply(path, r.data, r.samples, r.fs)?;
         if n != samples {
             return Err(IoError::invalid(
-                &path,
+                path,
                 "number of samples",
                 format!("{n} after resampling, expected {samples}"),
             ));

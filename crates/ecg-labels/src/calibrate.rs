@@ -1,4 +1,4 @@
-//! Probability calibration with label correlation (docs/METHODS.md §3, seed 000).
+//! Probability calibration with label correlation (docs/METHODS.md §3, Zhou et al. 2024).
 //!
 //! For a record with sigmoid outputs p (length K): p' = (1 − λ)·p + λ·(Ĉ p), where Ĉ is the
 //! cosine matrix C with its diagonal set to 0 and each row divided by its sum; a label

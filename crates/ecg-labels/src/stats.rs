@@ -2,8 +2,8 @@
 //!
 //! - t(i) = records with label i, t(i,j) = records with both i and j (the matrix `counts`,
 //!   diagonal t(i));
-//! - conditional co-occurrence E[i][j] = t(i,j) / t(j) (seed 001, eq. 5; E[i][i] = 1);
-//! - cosine correlation C[i][j] = t(i,j) / sqrt(t(i)·t(j)) (seed 000; symmetric, C[i][i] = 1).
+//! - conditional co-occurrence E[i][j] = t(i,j) / t(j) (Zhang & Sun 2024, eq. 5; E[i][i] = 1);
+//! - cosine correlation C[i][j] = t(i,j)/sqrt(t(i)·t(j)) (Zhou et al. 2024; symmetric; C[i][i] = 1)
 //!
 //! A label with t = 0 gets a zero row and column (zero diagonal too), never NaN.
 use crate::error::{LabelError, Result};

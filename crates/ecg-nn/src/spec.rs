@@ -37,10 +37,10 @@ pub const PRESETS: [&str; 11] = [
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "family", rename_all = "snake_case")]
 pub enum ArchConfig {
-    /// Label-correlation embedding network (seed 001): teacher, its ablations and the
+    /// Label-correlation embedding network (Zhang & Sun 2024): teacher, its ablations and the
     /// same-family students.
     LabelCorr(LabelCorrConfig),
-    /// Plain SE-ResNet-1D with a linear head (seed 000 student).
+    /// Plain SE-ResNet-1D with a linear head (Zhou et al. 2024 student).
     SeResNet1d(SeResNet1dConfig),
     /// PTB-XL benchmark xresnet1d (bottleneck blocks).
     XResNet1d(XResNet1dConfig),
@@ -51,7 +51,7 @@ pub enum ArchConfig {
     /// PTB-XL benchmark fcn_wang.
     FcnWang(FcnWangConfig),
     /// One single-lead SE-ResNet-1D encoder per lead, concatenated, linear head (LCD's
-    /// downstream network, seed 003).
+    /// downstream network, Liu et al. 2025).
     PerLead(crate::models::per_lead::PerLeadConfig),
 }
 
@@ -90,7 +90,7 @@ pub fn teacher_config(variant: Variant) -> LabelCorrConfig {
 }
 
 impl ModelSpec {
-    /// LCD's downstream network (seed 003): one `encoder` per lead in `leads`, features
+    /// LCD's downstream network (Liu et al. 2025): one `encoder` per lead in `leads`, features
     /// concatenated, a linear head; `frozen` for a linear probe.
     pub fn per_lead(
         encoder: crate::models::se_resnet1d::SeResNet1dConfig,

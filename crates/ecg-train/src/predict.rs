@@ -49,8 +49,10 @@ impl Predictions {
 
 /// Reads one WFDB record into the network's input rows `[leads * samples]` at the model's
 /// rate, after the pack's preprocessing (physical units, before standardisation), its
-/// length, and a note of what was done.
-fn read_input(
+/// length, and a note of what was done. `prep` is the pack's [`ecg_io::packer::Prep`] at
+/// the model's rate and band-pass; the result equals the pack row that packing the same
+/// record at that rate would have written.
+pub fn read_input(
     record: &Path,
     leads: &[String],
     prep: &ecg_io::packer::Prep,

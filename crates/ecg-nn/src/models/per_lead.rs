@@ -1,5 +1,5 @@
 //! One single-lead encoder per input lead, features concatenated, a linear head: the
-//! downstream network of LCD (seed 003, METHODS §5). The encoder is an SE-ResNet-1D
+//! downstream network of LCD (Liu et al. 2025, METHODS §5). The encoder is an SE-ResNet-1D
 //! (`encoder`), usually initialised from an LCD-pretrained single-lead encoder; with
 //! `frozen` the encoders run in eval mode without gradients (linear probe).
 //!

@@ -1,4 +1,4 @@
-//! SE-ResNet-1D with a linear head (seed 000's plain student).
+//! SE-ResNet-1D with a linear head (Zhou et al. 2024's plain student).
 //!
 //! stem: conv k(stem_kernel) → BN → ReLU; stages of [`SeBlock1d`]; global average pool →
 //! dropout → linear K.

@@ -1,4 +1,4 @@
-//! The 2-D SE-ResNet backbone over `[batch, channels, leads, time]` (METHODS §4, seed 001).
+//! 2-D SE-ResNet backbone over `[batch, channels, leads, time]` (METHODS §4, Zhang & Sun 2024).
 //!
 //! Block A: conv 1×3 → BN → ReLU → conv 3×3 → BN → ReLU → conv 1×3 → BN → SE → avg-pool 1×p;
 //! skip: max-pool 1×p (+ 1×1 conv with bias when channels change); sum → ReLU. METHODS lists

@@ -1,4 +1,4 @@
-//! The label-correlation embedding module (METHODS §4, seed 001).
+//! The label-correlation embedding module (METHODS §4, Zhang & Sun 2024).
 //!
 //! M = φ(E), φ = linear → ReLU → linear → linear, one row per label (M ∈ R^{K×hidden});
 //! s[k][c] = ReLU(cos(F_c, M_k)); ŝ[k][c] = s[k][c] / (Σ_c s[k][c] + ε);

@@ -1,4 +1,4 @@
-//! Label-correlation embedding network (METHODS §4, seed 001): the teacher, its Table-4
+//! Label-correlation embedding network (METHODS §4, Zhang & Sun 2024): the teacher, its Table-4
 //! ablations, and the same-family students.
 //!
 //! ```text
