@@ -11,11 +11,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_ecg-dist-check");
 /// Generous: 2 ranks share 2 cores with whatever else the machine runs.
 const BOUND: Duration = Duration::from_secs(120);
 
+/// A free port below Linux's ephemeral range (32768-60999), so no socket bound to port 0
+/// (a Gloo pair, a client connection) can take it between this check and rank 0's bind;
+/// distinct for every call of this process.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(7919)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+    for _ in 0..1000 {
+        let k = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20000 + (seed.wrapping_add(k.wrapping_mul(104_729)) % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000..32000");
 }
 
 /// A command with no launcher variables inherited, bound to the loopback interface, in its

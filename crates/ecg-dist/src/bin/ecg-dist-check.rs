@@ -5,9 +5,9 @@
 //!
 //! Scenarios (`--scenario`): `check` (default: all-reduce, broadcast, all-gather and barrier
 //! values, exit 0 when all agree), `bench` (all-reduce time of `--numel` f32 values),
-//! and the failure cases the tests use: `dead-peer` (ranks above 0 leave right after
-//! joining), `hang` (ranks above 0 join, then sleep), `mismatch` (all-gather of unequal
-//! shapes). Options: `--backend gloo|nccl`, `--timeout-ms N`, `--threads N`, `--numel N`,
+//! and the failure cases the tests use: `dead-peer` (after a barrier, ranks above 0 leave
+//! and rank 0 all-reduces), `hang` (the same, but ranks above 0 sleep instead of leaving),
+//! `mismatch` (all-gather of unequal shapes). Options: `--backend gloo|nccl`, `--timeout-ms N`, `--threads N`, `--numel N`,
 //! `--iters N`. Exit status: 0 when the scenario's outcome is right, 1 on an error.
 use ecg_dist::{Backend, Launch, ProcessGroup};
 use std::time::{Duration, Instant};
@@ -91,12 +91,16 @@ fn run() -> Result<(), String> {
     match args.scenario.as_str() {
         "check" => check(&pg, device),
         "bench" => bench(&pg, device, args.numel, args.iters),
-        "dead-peer" if pg.rank() > 0 => std::process::exit(0),
-        "hang" if pg.rank() > 0 => {
-            std::thread::sleep(Duration::from_secs(3600));
-            Ok(())
+        // Every rank is past joining (the barrier) before one of them leaves or stops.
+        "dead-peer" | "hang" if pg.rank() > 0 => {
+            pg.barrier().map_err(|e| e.to_string())?;
+            if args.scenario == "hang" {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+            std::process::exit(0)
         }
         "dead-peer" | "hang" => {
+            pg.barrier().map_err(|e| e.to_string())?;
             let t = Tensor::ones([4], (Kind::Float, device));
             let started = Instant::now();
             let r = pg.all_reduce_sum(&[t]);
