@@ -54,16 +54,21 @@ pub fn link_libtorch() {
 /// linked) into a static library `name` linked into the package. The flags follow
 /// torch-sys's own build of its C shim: C++17 and the wheel's C++11 ABI.
 pub fn compile_cpp(src: &str, name: &str) {
+    cpp_build(src).compile(name);
+}
+
+/// The `cc::Build` that [`compile_cpp`] uses, for a shim that needs more include folders or
+/// defines (ecg-dist's c10d shim adds gloo/NCCL headers): add them, then `.compile(name)`.
+pub fn cpp_build(src: &str) -> cc::Build {
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
-    let root = match std::env::var("LIBTORCH") {
-        Ok(r) => PathBuf::from(r),
-        Err(_) => {
-            panic!("LIBTORCH is not set: run `cargo xtask setup` and build from the workspace")
-        }
+    let root = match libtorch_root() {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
     };
     let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_owned());
-    cc::Build::new()
+    let mut build = cc::Build::new();
+    build
         .cpp(true)
         .file(src)
         .include(root.join("include"))
@@ -72,6 +77,15 @@ pub fn compile_cpp(src: &str, name: &str) {
         .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
         .flag("-DGLOG_USE_GLOG_EXPORT")
         .flag_if_supported("-Wno-unused-parameter")
-        .warnings(false)
-        .compile(name);
+        .warnings(false);
+    build
+}
+
+/// The libtorch folder named by `LIBTORCH` (`.venv/torch`, a link to the wheel's package
+/// folder), as given: not resolved, so `parent()` is the venv.
+pub fn libtorch_root() -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
+    std::env::var("LIBTORCH").map(PathBuf::from).map_err(|_| {
+        "LIBTORCH is not set: run `cargo xtask setup` and build from the workspace".to_owned()
+    })
 }

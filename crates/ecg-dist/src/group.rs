@@ -1,0 +1,433 @@
+//! The process group: a handle to the C++ shim's group (TCPStore + c10d backend). This module
+//! is ecg-dist's only `unsafe`: `extern "C"` calls into `csrc/c10d.cpp`, which catches every
+//! C++ exception and returns it as a message, and tch's raw tensor pointers (`*mut C_tensor`,
+//! an `at::Tensor*`) handed across for the duration of a call.
+#![allow(unsafe_code)]
+
+use crate::error::DistError;
+use crate::launch::Launch;
+use crate::Backend;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::time::Duration;
+use tch::Tensor;
+
+extern "C" {
+    fn ecg_dist_free_str(s: *mut c_char);
+    fn ecg_dist_has_backend(backend: i32) -> i32;
+    #[allow(clippy::too_many_arguments)]
+    fn ecg_dist_new(
+        backend: i32,
+        host: *const c_char,
+        port: i32,
+        rank: i32,
+        world: i32,
+        local_rank: i32,
+        agent_store: i32,
+        prefix: *const c_char,
+        timeout_ms: i64,
+        err: *mut *mut c_char,
+    ) -> *mut c_void;
+    fn ecg_dist_all_reduce_sum(
+        group: *mut c_void,
+        tensors: *const *mut c_void,
+        n: usize,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_dist_broadcast(
+        group: *mut c_void,
+        tensors: *const *mut c_void,
+        n: usize,
+        root: i32,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_dist_all_gather(
+        group: *mut c_void,
+        tensor: *mut c_void,
+        err: *mut *mut c_char,
+    ) -> *mut c_void;
+    fn ecg_dist_barrier(group: *mut c_void, err: *mut *mut c_char) -> i32;
+    fn ecg_dist_destroy(group: *mut c_void, err: *mut *mut c_char) -> i32;
+}
+
+/// The backends this build compiled into its c10d shim (their headers were present).
+pub fn compiled_backends() -> Vec<Backend> {
+    [Backend::Gloo, Backend::Nccl]
+        .into_iter()
+        // SAFETY: an integer argument; the function only tests compile-time flags.
+        .filter(|b| unsafe { ecg_dist_has_backend(b.code()) } == 1)
+        .collect()
+}
+
+/// Why a backend was left out at build time ("" when both are in), e.g. for `ecg doctor`.
+pub fn build_notes() -> &'static str {
+    env!("ECG_DIST_BUILD_NOTES")
+}
+
+/// `Ok` when `backend` is among `compiled`, else the error naming what this build has and
+/// why the backend was left out.
+fn require_compiled(backend: Backend, compiled: &[Backend]) -> Result<(), DistError> {
+    if compiled.contains(&backend) {
+        return Ok(());
+    }
+    let names: Vec<String> = compiled.iter().map(Backend::to_string).collect();
+    Err(DistError::NotCompiled {
+        backend,
+        compiled: if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        },
+        notes: match build_notes() {
+            "" => "no notes from the build".to_owned(),
+            n => n.to_owned(),
+        },
+    })
+}
+
+/// Takes the shim's error message (freeing it).
+fn take_err(err: *mut c_char) -> String {
+    if err.is_null() {
+        return "unknown error (no message from c10d)".to_owned();
+    }
+    // SAFETY: a NUL-terminated string from strdup in the shim, freed exactly once here.
+    let msg = unsafe { CStr::from_ptr(err) }
+        .to_string_lossy()
+        .trim()
+        .to_owned();
+    // SAFETY: as above.
+    unsafe { ecg_dist_free_str(err) };
+    msg
+}
+
+fn to_i32(v: usize, what: &str) -> Result<i32, DistError> {
+    i32::try_from(v).map_err(|_| DistError::Env {
+        var: what.to_owned(),
+        message: format!("{v} is too large"),
+    })
+}
+
+/// One rank's membership of a data-parallel job. Collectives are in place on the given
+/// tensors and must be called in the same order with matching arguments on every rank, as
+/// with torch.distributed. Dropping it shuts the backend down.
+pub struct ProcessGroup {
+    raw: *mut c_void,
+    rank: usize,
+    world_size: usize,
+    local_rank: usize,
+    backend: Backend,
+    timeout: Duration,
+}
+
+// SAFETY: the shim's group holds c10d objects made to be used from any thread, and every
+// entry point takes the group's mutex, so calls from several threads are serialised.
+unsafe impl Send for ProcessGroup {}
+// SAFETY: as above: `&self` methods only enter the shim, which locks.
+unsafe impl Sync for ProcessGroup {}
+
+impl std::fmt::Debug for ProcessGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessGroup")
+            .field("rank", &self.rank)
+            .field("world_size", &self.world_size)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl ProcessGroup {
+    /// Rendezvous with the other ranks at `launch.master_addr:master_port` (a TCPStore hosted
+    /// by rank 0, or by torchrun's agent) and create the backend's process group. Fails,
+    /// rather than hanging, when the other ranks have not all arrived within `timeout`; the
+    /// same timeout bounds every later collective (Gloo; NCCL: see docs/distributed.md).
+    pub fn new(launch: &Launch, backend: Backend, timeout: Duration) -> Result<Self, DistError> {
+        require_compiled(backend, &compiled_backends())?;
+        let init_err = |message: String| DistError::Init {
+            rank: launch.rank,
+            world_size: launch.world_size,
+            backend,
+            addr: launch.master(),
+            timeout,
+            message,
+        };
+        let host = CString::new(launch.master_addr.as_str())
+            .map_err(|_| init_err("MASTER_ADDR contains a NUL byte".to_owned()))?;
+        let prefix = CString::new(store_prefix(launch.agent_store))
+            .map_err(|_| init_err("TORCHELASTIC_RESTART_COUNT contains a NUL byte".to_owned()))?;
+        let timeout_ms = i64::try_from(timeout.as_millis().max(1)).unwrap_or(i64::MAX);
+        let mut err: *mut c_char = std::ptr::null_mut();
+        tracing::debug!(
+            rank = launch.rank,
+            world_size = launch.world_size,
+            %backend,
+            master = %launch.master(),
+            agent_store = launch.agent_store,
+            "joining the process group"
+        );
+        // SAFETY: `host` and `prefix` outlive the call; `err` is a valid out-pointer; the shim catches
+        // every C++ exception.
+        let raw = unsafe {
+            ecg_dist_new(
+                backend.code(),
+                host.as_ptr(),
+                i32::from(launch.master_port),
+                to_i32(launch.rank, "RANK")?,
+                to_i32(launch.world_size, "WORLD_SIZE")?,
+                to_i32(launch.local_rank, "LOCAL_RANK")?,
+                i32::from(launch.agent_store),
+                prefix.as_ptr(),
+                timeout_ms,
+                &mut err,
+            )
+        };
+        if raw.is_null() {
+            return Err(init_err(take_err(err)));
+        }
+        Ok(ProcessGroup {
+            raw,
+            rank: launch.rank,
+            world_size: launch.world_size,
+            local_rank: launch.local_rank,
+            backend,
+            timeout,
+        })
+    }
+
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    pub fn world_size(&self) -> usize {
+        self.world_size
+    }
+
+    /// Rank within the node (`LOCAL_RANK`): the CUDA device index of an NCCL rank.
+    pub fn local_rank(&self) -> usize {
+        self.local_rank
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The timeout the group was created with.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn collective_err(&self, op: &'static str, message: String) -> DistError {
+        DistError::Collective {
+            rank: self.rank,
+            world_size: self.world_size,
+            op,
+            backend: self.backend,
+            timeout: self.timeout,
+            message: with_peer_hint(message),
+        }
+    }
+
+    fn check(&self, op: &'static str, rc: i32, err: *mut c_char) -> Result<(), DistError> {
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(self.collective_err(op, take_err(err)))
+        }
+    }
+
+    /// Replaces every rank's tensors with `root`'s, in place (shapes and dtypes must match
+    /// across ranks).
+    pub fn broadcast(&self, tensors: &[Tensor], root: usize) -> Result<(), DistError> {
+        if root >= self.world_size {
+            return Err(DistError::Usage {
+                rank: self.rank,
+                op: "broadcast",
+                message: format!(
+                    "root {root} is not a rank of a world of {}",
+                    self.world_size
+                ),
+            });
+        }
+        let ptrs = raw_ptrs(tensors);
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `ptrs` point at tensors borrowed for the whole call; the shim catches
+        // every C++ exception.
+        let rc = unsafe {
+            ecg_dist_broadcast(
+                self.raw,
+                ptrs.as_ptr(),
+                ptrs.len(),
+                to_i32(root, "root")?,
+                &mut err,
+            )
+        };
+        self.check("broadcast", rc, err)
+    }
+
+    /// Sums each tensor over the ranks, in place. The tensors are independent (flattened into
+    /// one buffer per dtype and device for a single c10d all-reduce).
+    pub fn all_reduce_sum(&self, tensors: &[Tensor]) -> Result<(), DistError> {
+        let ptrs = raw_ptrs(tensors);
+        let mut err = std::ptr::null_mut();
+        // SAFETY: as in `broadcast`.
+        let rc = unsafe { ecg_dist_all_reduce_sum(self.raw, ptrs.as_ptr(), ptrs.len(), &mut err) };
+        self.check("all_reduce_sum", rc, err)
+    }
+
+    /// Every rank's `t`, concatenated along dim 0 in rank order: [n, ...] → [world·n, ...]
+    /// (a 0-dim tensor counts as [1]). Shapes and dtypes must be equal on every rank; a
+    /// mismatch is an error naming both ranks.
+    pub fn all_gather(&self, t: &Tensor) -> Result<Tensor, DistError> {
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `t` is borrowed for the call; the shim returns a new heap at::Tensor or
+        // NULL with a message.
+        let out = unsafe { ecg_dist_all_gather(self.raw, t.as_ptr() as *mut c_void, &mut err) };
+        if out.is_null() {
+            return Err(self.collective_err("all_gather", take_err(err)));
+        }
+        // SAFETY: `out` is a fresh `new at::Tensor` that nothing else owns; tch's Tensor
+        // takes ownership and deletes it on drop, as for its own results.
+        Ok(unsafe { Tensor::from_ptr(out.cast()) })
+    }
+
+    /// Returns once every rank has entered the barrier.
+    pub fn barrier(&self) -> Result<(), DistError> {
+        let mut err = std::ptr::null_mut();
+        // SAFETY: a valid group and out-pointer; the shim catches every C++ exception.
+        let rc = unsafe { ecg_dist_barrier(self.raw, &mut err) };
+        self.check("barrier", rc, err)
+    }
+
+    /// Shuts the group down now, reporting an error (dropping does the same, logging it).
+    pub fn destroy(mut self) -> Result<(), DistError> {
+        let raw = std::mem::replace(&mut self.raw, std::ptr::null_mut());
+        self.destroy_raw(raw)
+    }
+
+    fn destroy_raw(&self, raw: *mut c_void) -> Result<(), DistError> {
+        if raw.is_null() {
+            return Ok(());
+        }
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `raw` came from ecg_dist_new and is destroyed exactly once (the handle is
+        // nulled first).
+        let rc = unsafe { ecg_dist_destroy(raw, &mut err) };
+        self.check("destroy", rc, err)
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let raw = std::mem::replace(&mut self.raw, std::ptr::null_mut());
+        if let Err(e) = self.destroy_raw(raw) {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// The store prefix of our keys. torchrun's agent store lives across the restarts of a job
+/// (`--max-restarts`): the attempt number keeps an attempt from reading the keys of the one
+/// before.
+fn store_prefix(agent_store: bool) -> String {
+    let attempt = if agent_store {
+        std::env::var("TORCHELASTIC_RESTART_COUNT").unwrap_or_default()
+    } else {
+        String::new()
+    };
+    format!("ecg_dist/{}/default_pg", attempt.trim())
+}
+
+fn raw_ptrs(tensors: &[Tensor]) -> Vec<*mut c_void> {
+    tensors.iter().map(|t| t.as_ptr() as *mut c_void).collect()
+}
+
+/// c10d's messages for a lost peer name a socket, not a rank; say what it means.
+fn with_peer_hint(message: String) -> String {
+    let lower = message.to_ascii_lowercase();
+    let lost = [
+        "connection closed by peer",
+        "connection reset",
+        "broken pipe",
+        "timed out",
+        "timeout",
+    ];
+    if lost.iter().any(|k| lower.contains(k)) {
+        format!("{message} (another rank exited or stopped responding; see its log)")
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LaunchSource;
+
+    fn lone(port: u16) -> Launch {
+        Launch {
+            rank: 0,
+            world_size: 1,
+            local_rank: 0,
+            master_addr: "127.0.0.1".into(),
+            master_port: port,
+            agent_store: false,
+            source: LaunchSource::Env,
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    }
+
+    #[test]
+    fn gloo_is_compiled() {
+        // `cargo xtask setup` provides the gloo headers; a build without them is a defect
+        // of the set-up, not something to skip.
+        assert!(
+            compiled_backends().contains(&Backend::Gloo),
+            "Gloo missing: {}",
+            build_notes()
+        );
+    }
+
+    #[test]
+    fn a_world_of_one_runs_every_collective() {
+        let pg = ProcessGroup::new(&lone(free_port()), Backend::Gloo, Duration::from_secs(20))
+            .expect("group");
+        let a = Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+        let b = Tensor::from_slice(&[4i64, 5]).reshape([2, 1]);
+        pg.all_reduce_sum(&[a.shallow_clone(), b.shallow_clone()])
+            .expect("all_reduce");
+        assert_eq!(Vec::<f32>::try_from(&a).expect("vec"), [1.0, 2.0, 3.0]);
+        pg.broadcast(&[a.shallow_clone()], 0).expect("broadcast");
+        let g = pg.all_gather(&b).expect("all_gather");
+        assert_eq!(g.size(), [2, 1]);
+        pg.barrier().expect("barrier");
+        let e = pg.broadcast(&[a], 1).expect_err("root 1 of 1");
+        assert!(e.to_string().contains("root 1"), "{e}");
+        pg.destroy().expect("destroy");
+    }
+
+    #[test]
+    fn a_missing_backend_is_a_clear_error() {
+        let e = require_compiled(Backend::Nccl, &[Backend::Gloo]).expect_err("no nccl");
+        let s = e.to_string();
+        assert!(
+            s.contains("the nccl backend is not compiled") && s.contains("compiled: gloo"),
+            "{s}"
+        );
+        assert!(require_compiled(Backend::Gloo, &[Backend::Gloo]).is_ok());
+        let none = require_compiled(Backend::Gloo, &[]).expect_err("none");
+        assert!(none.to_string().contains("compiled: none"), "{none}");
+    }
+
+    #[test]
+    fn peer_hint_only_for_lost_peers() {
+        assert!(
+            with_peer_hint("Connection closed by peer [127.0.0.1]:1".into())
+                .contains("another rank")
+        );
+        assert_eq!(with_peer_hint("bad dtype".into()), "bad dtype");
+    }
+}
