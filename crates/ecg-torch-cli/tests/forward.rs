@@ -84,9 +84,19 @@ fn version_and_doctor_report_what_ecg_torch_reports() {
         "libtorch_lib",
         "cuda_available",
         "torch_threads",
+        "distributed",
     ] {
         assert_eq!(l[k], t[k], "{k}");
     }
+    // `cargo xtask setup` provides the gloo headers: CPU data-parallel runs are always in.
+    let backends = t["distributed_backends"].as_array().expect("backends");
+    assert!(
+        backends.iter().any(|b| b == "gloo"),
+        "no Gloo backend: {}",
+        t["distributed"]
+    );
+    let doctor = String::from_utf8_lossy(&run(&ecg, &["doctor"]).stdout).to_string();
+    assert!(doctor.contains("distributed    gloo"), "{doctor}");
     assert_eq!(
         l["ecg_torch"].as_str(),
         Some(support::ecg_torch().display().to_string().as_str())

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Versions, CUDA/cuDNN availability, the libtorch folder in use and thread count
-    /// (asked of ecg-torch, beside `ecg`).
+    /// Versions, CUDA/cuDNN availability, the libtorch folder in use, thread count and the
+    /// compiled data-parallel (c10d) backends (asked of ecg-torch, beside `ecg`).
     Doctor {
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -110,5 +110,6 @@ pub fn run(cmd: Cmd) -> Result<()> {
         text(&e, "torch_threads"),
         text(&e, "torch_interop_threads")
     );
+    println!("distributed    {}", text(&e, "distributed"));
     Ok(())
 }

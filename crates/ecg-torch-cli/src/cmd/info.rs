@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Versions, CUDA/cuDNN availability, the libtorch folder in use and thread count.
+    /// Versions, CUDA/cuDNN availability, the libtorch folder in use, thread count and the
+    /// compiled data-parallel (c10d) backends.
     Doctor {
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -27,6 +28,10 @@ pub struct Environment {
     pub cudnn_version: Option<i64>,
     pub torch_threads: i32,
     pub torch_interop_threads: i32,
+    /// c10d backends compiled into ecg-dist (`gloo`, `nccl`) for data-parallel runs.
+    pub distributed_backends: Vec<String>,
+    /// The doctor line: `gloo, nccl (c10d)`, or what is missing and why.
+    pub distributed: String,
 }
 
 /// The folder of the libtorch actually loaded into this process (Linux: from
@@ -69,6 +74,7 @@ pub fn environment() -> Environment {
     });
     let cuda = tch::Cuda::is_available();
     let cudnn = tch::Cuda::cudnn_is_available();
+    let backends = ecg_dist::compiled_backends();
     Environment {
         ecg_version: env!("CARGO_PKG_VERSION"),
         libtorch_version: libtorch_version(lib.as_ref()),
@@ -84,6 +90,23 @@ pub fn environment() -> Environment {
         },
         torch_threads: tch::get_num_threads(),
         torch_interop_threads: tch::get_num_interop_threads(),
+        distributed_backends: backends.iter().map(ToString::to_string).collect(),
+        distributed: distributed_line(&backends, ecg_dist::build_notes()),
+    }
+}
+
+/// `gloo, nccl (c10d)`, or `none (c10d)`, with the build's reason for a missing backend.
+fn distributed_line(backends: &[ecg_dist::Backend], notes: &str) -> String {
+    let names: Vec<String> = backends.iter().map(ToString::to_string).collect();
+    let list = if names.is_empty() {
+        "none (c10d)".to_owned()
+    } else {
+        format!("{} (c10d)", names.join(", "))
+    };
+    if notes.is_empty() {
+        list
+    } else {
+        format!("{list}; {notes}")
     }
 }
 
@@ -131,6 +154,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 "threads        {} intra-op, {} inter-op",
                 e.torch_threads, e.torch_interop_threads
             );
+            println!("distributed    {}", e.distributed);
             Ok(())
         }
     }
