@@ -71,12 +71,48 @@ impl Collective for Single {
     }
 }
 
+impl Collective for ecg_dist::ProcessGroup {
+    fn rank(&self) -> usize {
+        ecg_dist::ProcessGroup::rank(self)
+    }
+    fn world_size(&self) -> usize {
+        ecg_dist::ProcessGroup::world_size(self)
+    }
+    fn local_rank(&self) -> usize {
+        ecg_dist::ProcessGroup::local_rank(self)
+    }
+    fn backend_name(&self) -> String {
+        self.backend().to_string()
+    }
+    fn broadcast(&self, tensors: &[Tensor], root: usize) -> Result<(), TrainError> {
+        ecg_dist::ProcessGroup::broadcast(self, tensors, root).map_err(|e| dist_error(self, e))
+    }
+    fn all_reduce_sum(&self, tensors: &[Tensor]) -> Result<(), TrainError> {
+        ecg_dist::ProcessGroup::all_reduce_sum(self, tensors).map_err(|e| dist_error(self, e))
+    }
+    fn all_gather(&self, t: &Tensor) -> Result<Tensor, TrainError> {
+        ecg_dist::ProcessGroup::all_gather(self, t).map_err(|e| dist_error(self, e))
+    }
+    fn barrier(&self) -> Result<(), TrainError> {
+        ecg_dist::ProcessGroup::barrier(self).map_err(|e| dist_error(self, e))
+    }
+}
+
+/// A c10d error as a [`TrainError::Distributed`] (its message already names the rank).
+fn dist_error(c: &ecg_dist::ProcessGroup, e: ecg_dist::DistError) -> TrainError {
+    TrainError::Distributed {
+        rank: Collective::rank(c),
+        world: Collective::world_size(c),
+        msg: e.to_string(),
+    }
+}
+
 /// Whether this rank writes the run folder (checkpoints, metrics, state): rank 0 alone.
 pub fn is_writer(c: &dyn Collective) -> bool {
     c.rank() == 0
 }
 
-/// Adds what was being done to a collective's error (the rank and world are in it).
+/// Adds what was being done to a collective's error.
 pub fn context(c: &dyn Collective, what: &str, e: TrainError) -> TrainError {
     match e {
         TrainError::Distributed { msg, .. } => TrainError::Distributed {

@@ -44,8 +44,9 @@ pub enum TrainError {
         source: serde_json::Error,
     },
     /// A collective operation failed: another rank died, hung past the timeout, or the
-    /// group could not form.
-    #[error("rank {rank} of {world}: {msg}")]
+    /// group could not form. `msg` says what this rank was doing and c10d's error (which
+    /// names the rank).
+    #[error("data-parallel rank {rank} of {world}: {msg}")]
     Distributed {
         rank: usize,
         world: usize,

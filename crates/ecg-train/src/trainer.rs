@@ -10,7 +10,7 @@ use crate::checkpoint::{
 };
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
-    agree_f64, average_gradients, broadcast_buffers, broadcast_state, is_writer, sum_f64,
+    agree_f64, average_gradients, broadcast_buffers, broadcast_state, context, is_writer, sum_f64,
     Collective, Single,
 };
 use crate::config::TrainConfig;
@@ -486,7 +486,9 @@ impl<'a> Trainer<'a> {
             ..Default::default()
         };
         for batch in loader {
-            self.step(&batch?, epoch, &mut sums)?;
+            let step = self.state.global_step;
+            self.step(&batch?, epoch, &mut sums)
+                .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
             self.show_progress(&span, epoch, &sums, started);
             if self.cfg.train.stop_after_steps == Some(self.state.global_step) {
                 self.checkpoint_last()?;
@@ -744,7 +746,7 @@ impl<'a> Trainer<'a> {
     pub fn finish(self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
         self.coll
             .barrier()
-            .map_err(|e| crate::collective::context(self.coll, "final barrier", e))?;
+            .map_err(|e| context(self.coll, "final barrier", e))?;
         Ok(TrainOutcome {
             run_dir: self.run.root.clone(),
             state: self.state,
