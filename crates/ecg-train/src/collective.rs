@@ -107,6 +107,61 @@ fn dist_error(c: &ecg_dist::ProcessGroup, e: ecg_dist::DistError) -> TrainError 
     }
 }
 
+/// Which c10d backend a launched process uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// NCCL when the process trains on CUDA, Gloo on the CPU (PyTorch's default).
+    #[default]
+    Auto,
+    Gloo,
+    Nccl,
+}
+
+/// How long a collective operation waits for the other ranks before failing (`--dist-timeout`).
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The group this process trains in: when a launcher (torchrun, SLURM) set its variables,
+/// this rank's c10d process group, on `cuda:LOCAL_RANK` or the CPU as `device` says;
+/// otherwise [`Single`].
+pub fn join(
+    choice: BackendChoice,
+    device: crate::config::DeviceChoice,
+    timeout: std::time::Duration,
+) -> Result<Box<dyn Collective>, TrainError> {
+    let launch = ecg_dist::Launch::from_env()
+        .map_err(|e| TrainError::Other(format!("data-parallel launch: {e}")))?;
+    let Some(launch) = launch else {
+        return Ok(Box::new(Single));
+    };
+    let fail = |msg: String| TrainError::Distributed {
+        rank: launch.rank,
+        world: launch.world_size,
+        msg,
+    };
+    let on = device.resolve_for(launch.local_rank)?;
+    let backend = match choice {
+        BackendChoice::Auto => ecg_dist::Backend::for_device(on),
+        BackendChoice::Gloo => ecg_dist::Backend::Gloo,
+        BackendChoice::Nccl => ecg_dist::Backend::Nccl,
+    };
+    if (backend == ecg_dist::Backend::Nccl) != on.is_cuda() {
+        return Err(fail(format!(
+            "backend {backend} with device {on:?}: NCCL reduces CUDA tensors and Gloo CPU              tensors here; use --backend auto"
+        )));
+    }
+    let pg =
+        ecg_dist::ProcessGroup::new(&launch, backend, timeout).map_err(|e| fail(e.to_string()))?;
+    tracing::info!(
+        rank = launch.rank,
+        world_size = launch.world_size,
+        local_rank = launch.local_rank,
+        %backend,
+        timeout_s = timeout.as_secs_f64(),
+        "joined the data-parallel job"
+    );
+    Ok(Box::new(pg))
+}
+
 /// Whether this rank writes the run folder (checkpoints, metrics, state): rank 0 alone.
 pub fn is_writer(c: &dyn Collective) -> bool {
     c.rank() == 0

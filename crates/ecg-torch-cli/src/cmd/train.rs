@@ -23,6 +23,44 @@ impl From<DeviceArg> for DeviceChoice {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BackendArg {
+    /// NCCL on CUDA, Gloo on the CPU.
+    Auto,
+    Gloo,
+    Nccl,
+}
+
+/// Data-parallel options: used only when a launcher (torchrun, SLURM) set its variables.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DistArgs {
+    /// c10d backend of a data-parallel job (torchrun/SLURM); see docs/distributed.md.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
+    /// Seconds a rank waits for the others in a collective before failing (a dead or hung
+    /// rank stops the job within it).
+    #[arg(long, default_value_t = 300)]
+    dist_timeout: u64,
+}
+
+impl DistArgs {
+    /// This process's group: its rank of a launched job, or one process.
+    fn join(&self, cfg: &TrainConfig) -> Result<Box<dyn ecg_train::Collective>> {
+        use ecg_train::collective::BackendChoice;
+        let choice = match self.backend {
+            BackendArg::Auto => BackendChoice::Auto,
+            BackendArg::Gloo => BackendChoice::Gloo,
+            BackendArg::Nccl => BackendChoice::Nccl,
+        };
+        let timeout = std::time::Duration::from_secs(self.dist_timeout.max(1));
+        Ok(ecg_train::collective::join(
+            choice,
+            cfg.train.device,
+            timeout,
+        )?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LambdaArg {
     Shared,
     PerLabel,
@@ -45,6 +83,8 @@ pub enum Cmd {
         /// Override train.output_dir.
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        #[command(flatten)]
+        dist: DistArgs,
     },
     /// LCD self-supervised pretraining of a single-lead encoder (LCD, Liu et al. 2025; the
     /// config needs an [lcd] table): writes encoder.safetensors for a `per_lead` model's
@@ -59,6 +99,8 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        #[command(flatten)]
+        dist: DistArgs,
     },
     /// Train a student with knowledge distillation from a teacher checkpoint (the config
     /// needs a [distill] table).
@@ -74,6 +116,8 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        #[command(flatten)]
+        dist: DistArgs,
     },
     /// Evaluate a checkpoint on a split: scores.npy, labels.npy, metrics.json (thresholds
     /// fitted on validation); --calibrate adds the label-correlation calibration.
@@ -163,6 +207,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
             if cfg.distill.is_some() {
@@ -177,12 +222,13 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     config.display()
                 );
             }
+            let group = dist.join(&cfg)?;
             let opts = TrainOptions {
                 resume,
                 teacher: None,
-                progress: true,
+                progress: group.rank() == 0,
             };
-            let o = ecg_train::train(&cfg, &opts)
+            let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("training with {}", config.display()))?;
             report_outcome(&o);
         }
@@ -191,9 +237,11 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
-            let o = ecg_train::lcd::pretrain(&cfg, resume, true)
+            let group = dist.join(&cfg)?;
+            let o = ecg_train::lcd::pretrain_with(&cfg, resume, group.rank() == 0, group.as_ref())
                 .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             eprintln!(
                 "LCD loss by epoch {:?}; encoder {}",
@@ -207,6 +255,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
             if cfg.distill.is_none() {
@@ -218,12 +267,13 @@ pub fn run(cmd: Cmd) -> Result<()> {
             if let Some(t) = &teacher {
                 anyhow::ensure!(t.is_file(), "--teacher {}: no such file", t.display());
             }
+            let group = dist.join(&cfg)?;
             let opts = TrainOptions {
                 resume,
                 teacher,
-                progress: true,
+                progress: group.rank() == 0,
             };
-            let o = ecg_train::train(&cfg, &opts)
+            let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("distilling with {}", config.display()))?;
             report_outcome(&o);
         }

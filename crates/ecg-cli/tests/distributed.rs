@@ -1,0 +1,327 @@
+//! Data-parallel `ecg train`, `ecg distill` and `ecg pretrain` with 2 Gloo ranks on
+//! 127.0.0.1 over the real PTB-XL sample: under torchrun, rank 0's checkpoints evaluate;
+//! a killed rank stops the other within `--dist-timeout` and the rerun resumes; a 2-rank run
+//! stopped (or killed) and resumed ends bit for bit where the uninterrupted one ends.
+//! Every child process is bounded by a deadline (killed past it); nothing is timed.
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(600);
+
+fn ecg_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+}
+
+fn skip(what: &Path, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "!!!! SKIPPED: {} not found ({why}); data-parallel CLI test not run !!!!",
+        what.display()
+    );
+}
+
+/// The sample and torchrun, or None (loudly) when either is absent.
+fn inputs() -> Option<(PathBuf, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sample = root.join("../shared/data/ptbxl-sample");
+    let torchrun = root.join(".venv/bin/torchrun");
+    if !sample.join("ptbxl_database.csv").is_file() {
+        skip(&sample, "../shared is absent");
+        return None;
+    }
+    if !torchrun.is_file() {
+        skip(&torchrun, "run cargo xtask setup");
+        return None;
+    }
+    Some((sample, torchrun))
+}
+
+/// Waits for `child` until `limit`, killing it past that (a bound, not an assertion).
+fn wait_bounded(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "still running after {limit:?}, killed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn spawn(cmd: &mut Command) -> Child {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("OMP_NUM_THREADS", "1")
+        .spawn()
+        .expect("spawn")
+}
+
+fn ok(out: Output, what: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{what} failed:\n{err}");
+    err
+}
+
+/// `ecg <args>` as 2 ranks under `torchrun --standalone --no-python`.
+fn torchrun2(torchrun: &Path, dir: &Path, args: &[&str]) -> String {
+    let out = wait_bounded(
+        spawn(
+            Command::new(torchrun)
+                .current_dir(dir)
+                .args(["--standalone", "--nproc-per-node", "2", "--no-python"])
+                .arg(ecg_bin())
+                .args(args),
+        ),
+        LIMIT,
+    );
+    ok(out, &format!("torchrun 2 × ecg {}", args.join(" ")))
+}
+
+fn ecg(dir: &Path, args: &[&str]) -> String {
+    let out = wait_bounded(
+        spawn(Command::new(ecg_bin()).current_dir(dir).args(args)),
+        LIMIT,
+    );
+    ok(out, &format!("ecg {}", args.join(" ")))
+}
+
+/// Packs the sample's 100 Hz records (as the other e2e tests do).
+fn pack(src: &Path, dir: &Path) {
+    let src = src.to_str().expect("utf-8 path");
+    ecg(
+        dir,
+        &[
+            "pack",
+            "ptbxl",
+            "--rate",
+            "100",
+            "--bandpass",
+            "0.5:40",
+            "--data",
+            src,
+            "--out",
+            "sample.pack.safetensors",
+        ],
+    );
+}
+
+fn config(dir: &Path, name: &str, preset: &str, out: &str, epochs: usize, extra: &str) -> String {
+    let text = format!(
+        r#"
+[data]
+pack = "sample.pack.safetensors"
+task = "superdiagnostic"
+input = {{ kind = "crop", length = 250, stride = 125, aggregate = "max" }}
+
+[model]
+preset = "{preset}"
+
+[optim]
+lr = 3e-3
+
+[train]
+epochs = {epochs}
+batch_size = 32
+seed = 3
+device = "cpu"
+output_dir = "{out}"
+{extra}
+"#
+    );
+    std::fs::write(dir.join(name), text).expect("write config");
+    name.to_string()
+}
+
+fn world(run: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run.join("distributed.json")).expect("json"))
+        .expect("parse")
+}
+
+fn bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn two_ranks_train_distil_with_clt_and_pretrain_lcd_then_rank_0_evaluates() {
+    let Some((src, torchrun)) = inputs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    pack(&src, d);
+    let t = config(d, "teacher.toml", "se_resnet1d", "runs/teacher", 2, "");
+    torchrun2(
+        &torchrun,
+        d,
+        &["train", "--config", &t, "--dist-timeout", "120"],
+    );
+    let teacher = d.join("runs/teacher/checkpoint-best.safetensors");
+    let w = world(&d.join("runs/teacher"));
+    assert_eq!(w["world_size"], 2);
+    assert_eq!(w["backend"], "gloo");
+    assert_eq!(w["bit_exact"], true);
+    let lines = std::fs::read_to_string(d.join("runs/teacher/metrics.jsonl")).expect("metrics");
+    assert_eq!(
+        lines.lines().count(),
+        2,
+        "rank 0 alone writes metrics.jsonl"
+    );
+
+    let s = config(d, "student.toml", "fcn_wang", "runs/student", 2, "");
+    let mut text = std::fs::read_to_string(d.join(&s)).expect("read");
+    text.push_str(
+        "\n[distill]\nalpha = 0.5\ntemperature = 2.0\nbeta = 1.0\n\
+         [distill.clt]\ndim = 16\nnegatives = 32\n",
+    );
+    std::fs::write(d.join(&s), text).expect("write");
+    let teacher_s = teacher.to_str().expect("utf-8");
+    torchrun2(
+        &torchrun,
+        d,
+        &["distill", "--config", &s, "--teacher", teacher_s],
+    );
+    let metrics = std::fs::read_to_string(d.join("runs/student/metrics.jsonl")).expect("m");
+    let last: serde_json::Value =
+        serde_json::from_str(metrics.lines().last().expect("line")).expect("json");
+    assert!(last["train_clt_loss"].as_f64().expect("clt").is_finite());
+
+    let l = config(d, "lcd.toml", "se_resnet1d", "runs/lcd", 2, "");
+    let mut text = std::fs::read_to_string(d.join(&l)).expect("read");
+    text.push_str("\n[lcd]\nhidden = 32\ndim = 16\n");
+    std::fs::write(d.join(&l), text).expect("write");
+    torchrun2(&torchrun, d, &["pretrain", "--config", &l]);
+    assert!(d.join("runs/lcd/encoder.safetensors").is_file());
+    assert_eq!(world(&d.join("runs/lcd"))["world_size"], 2);
+
+    for run in ["teacher", "student"] {
+        let ckpt = d.join(format!("runs/{run}/checkpoint-best.safetensors"));
+        let out = d.join(format!("eval-{run}"));
+        ecg(
+            d,
+            &[
+                "eval",
+                "--checkpoint",
+                ckpt.to_str().expect("utf-8"),
+                "--split",
+                "test",
+                "--bootstrap",
+                "5",
+                "--out",
+                out.to_str().expect("utf-8"),
+            ],
+        );
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("m"))
+                .expect("json");
+        let auc = m["macro_auc"].as_f64().expect("macro_auc");
+        assert!((0.0..=1.0).contains(&auc), "{run}: macro-AUC {auc}");
+    }
+}
+
+/// A free TCP port on 127.0.0.1 for a hand-launched job's store.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// One rank of a 2-rank job launched by hand (torchrun's variables, rank 0 hosts the store).
+fn rank(dir: &Path, r: usize, port: u16, args: &[&str]) -> Child {
+    spawn(
+        Command::new(ecg_bin())
+            .current_dir(dir)
+            .args(args)
+            .env("RANK", r.to_string())
+            .env("LOCAL_RANK", r.to_string())
+            .env("WORLD_SIZE", "2")
+            .env("LOCAL_WORLD_SIZE", "2")
+            .env("MASTER_ADDR", "127.0.0.1")
+            .env("MASTER_PORT", port.to_string())
+            .env_remove("TORCHELASTIC_USE_AGENT_STORE"),
+    )
+}
+
+fn epochs_logged(run: &Path) -> usize {
+    std::fs::read_to_string(run.join("metrics.jsonl")).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn a_killed_rank_stops_the_other_and_two_rank_runs_resume_bit_for_bit() {
+    let Some((src, torchrun)) = inputs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    pack(&src, d);
+    const EPOCHS: usize = 30;
+    // The uninterrupted 2-rank run.
+    let u = config(d, "u.toml", "se_resnet1d", "runs/u", EPOCHS, "");
+    torchrun2(&torchrun, d, &["train", "--config", &u]);
+    let last = |run: &str| bytes(&d.join(format!("runs/{run}/checkpoint-last.safetensors")));
+    let want = last("u");
+
+    // Stopped in the middle of epoch 2 (11 steps per epoch at 2 × 16 records), resumed.
+    let s = config(
+        d,
+        "s.toml",
+        "se_resnet1d",
+        "runs/s",
+        EPOCHS,
+        "stop_after_steps = 16",
+    );
+    torchrun2(&torchrun, d, &["train", "--config", &s]);
+    let s2 = config(d, "s2.toml", "se_resnet1d", "runs/s", EPOCHS, "");
+    torchrun2(&torchrun, d, &["train", "--config", &s2, "--resume"]);
+    assert!(
+        last("s") == want,
+        "2-rank stop + resume differs from the uninterrupted run"
+    );
+
+    // Killed: rank 1 dies after two epochs; rank 0 fails within --dist-timeout.
+    let k = config(d, "k.toml", "se_resnet1d", "runs/k", EPOCHS, "");
+    let port = free_port();
+    let args = ["train", "--config", &k, "--dist-timeout", "20"];
+    let r0 = rank(d, 0, port, &args);
+    let mut r1 = rank(d, 1, port, &args);
+    let start = Instant::now();
+    while epochs_logged(&d.join("runs/k")) < 2 {
+        assert!(
+            start.elapsed() < LIMIT,
+            "the killed run never logged 2 epochs"
+        );
+        assert!(r1.try_wait().expect("wait").is_none(), "rank 1 ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    r1.kill().expect("kill rank 1");
+    let _ = r1.wait();
+    let out = wait_bounded(r0, Duration::from_secs(120));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "rank 0 succeeded after rank 1 died:\n{err}"
+    );
+    assert!(
+        err.contains("data-parallel rank 0 of 2"),
+        "the error names the rank:\n{err}"
+    );
+    assert!(
+        epochs_logged(&d.join("runs/k")) < EPOCHS,
+        "the run ended before the kill"
+    );
+    // The rerun resumes from the last complete checkpoint and ends where `u` ends.
+    torchrun2(&torchrun, d, &["train", "--config", &k, "--resume"]);
+    assert!(
+        last("k") == want,
+        "2-rank kill + resume differs from the uninterrupted run"
+    );
+    assert_eq!(world(&d.join("runs/k"))["bit_exact"], true);
+}
