@@ -40,6 +40,9 @@ options:
                       (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
                       (the 9 classes); hefei `zhou2024` (default) and `classes`.
   --seed S            seed for every model and the synthetic data (default 42).
+  --nproc N           run every training stage (train, distill, pretrain) as N data-parallel
+                      ranks under `.venv/bin/torchrun --standalone --no-python` (Gloo on
+                      CPU, NCCL on CUDA; see docs/distributed.md). Default: one process.
 ";
 
 /// The demo's defaults, chosen so that it finishes in under 10 minutes on 2 CPU cores
@@ -69,6 +72,8 @@ pub struct Options {
     /// `--synthetic` (reproduce cpsc2018 / hefei): generate the dataset with `ecg synth`.
     pub synthetic: bool,
     pub seed: u64,
+    /// Data-parallel ranks per training stage (`None`: one process, no launcher).
+    pub nproc: Option<usize>,
 }
 
 impl Options {
@@ -86,6 +91,7 @@ impl Options {
             records_given: false,
             synthetic: false,
             seed: 42,
+            nproc: None,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -137,6 +143,15 @@ impl Options {
                     o.seed = val("--seed")?
                         .parse()
                         .context("--seed must be a whole number")?
+                }
+                "--nproc" => {
+                    let n: usize = val("--nproc")?
+                        .parse()
+                        .context("--nproc must be a whole number")?;
+                    if n == 0 {
+                        bail!("--nproc must be at least 1");
+                    }
+                    o.nproc = Some(n);
                 }
                 "-h" | "--help" => {
                     print!("{USAGE}");
@@ -520,6 +535,12 @@ pub fn build_ecg(root: &Path) -> Result<PathBuf> {
 /// Run the whole pipeline with the given `ecg` binary.
 pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     let tasks = opts.tasks();
+    if opts.nproc.is_some() && !root.join(".venv/bin/torchrun").is_file() {
+        bail!(
+            "--nproc runs the training stages under {}, which is missing: run `cargo xtask setup`",
+            root.join(".venv/bin/torchrun").display()
+        );
+    }
     for t in &tasks {
         if !TASKS.contains(&t.as_str()) {
             bail!("unknown task `{t}`; tasks: {}", TASKS.join(", "));
@@ -613,6 +634,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             "tasks": tasks,
             "device": opts.device,
             "seed": opts.seed,
+            "nproc": opts.nproc.unwrap_or(1),
         }),
     )?;
 
@@ -620,7 +642,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     // Full profile: LCD pretraining of the single-lead encoder (Liu et al. 2025), once a run.
     if opts.profile == Profile::Full {
         let cfg = write_lcd_config(root, &run, &pack, opts)?;
-        let mut st = Stage::new("lcd/pretrain", ecg)
+        let mut st = training_stage("lcd/pretrain", ecg, root, opts)
             .args(["pretrain", "--config"])
             .arg_path(&cfg)
             .content(&cfg)
@@ -660,14 +682,14 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                     .join(task)
                     .join("teacher")
                     .join("checkpoint-best.safetensors");
-                Stage::new(&train_name, ecg)
+                training_stage(&train_name, ecg, root, opts)
                     .args(["distill", "--config"])
                     .arg_path(&cfg)
                     .args(["--teacher"])
                     .arg_path(&teacher)
                     .after(&format!("train/{task}/teacher"))
             } else {
-                Stage::new(&train_name, ecg)
+                training_stage(&train_name, ecg, root, opts)
                     .args(["train", "--config"])
                     .arg_path(&cfg)
             };
@@ -780,6 +802,28 @@ pub(crate) fn prepare_training(
     mark_attempt(run, runner, st)
 }
 
+/// A training stage (`ecg train|distill|pretrain …`): `ecg` itself, or with `--nproc N`
+/// N ranks of it under `torchrun --standalone --no-python` (the launcher's variables make
+/// each `ecg` one rank; torchrun stops the others when one fails).
+pub(crate) fn training_stage(
+    name: impl Into<String>,
+    ecg: &Path,
+    root: &Path,
+    opts: &Options,
+) -> Stage {
+    match opts.nproc {
+        None => Stage::new(name, ecg),
+        Some(n) => Stage::new(name, &root.join(".venv/bin/torchrun"))
+            .args([
+                "--standalone".to_string(),
+                "--nproc-per-node".to_string(),
+                n.to_string(),
+                "--no-python".to_string(),
+            ])
+            .arg_path(ecg),
+    }
+}
+
 /// The training stage was attempted before with the same fingerprint and left a last
 /// checkpoint: resume instead of starting over (the trainer resumes bit-exactly on CPU).
 fn resumable(run: &Path, runner: &Runner, st: &Stage) -> Result<bool> {
@@ -877,6 +921,9 @@ mod tests {
         assert!(Options::parse(&["--profile".into(), "huge".into()], false).is_err());
         assert!(Options::parse(&["--device".into(), "tpu".into()], false).is_err());
         assert!(Options::parse(&["--bogus".into()], false).is_err());
+        let n = Options::parse(&["--nproc".into(), "2".into()], true).unwrap();
+        assert_eq!(n.nproc, Some(2));
+        assert!(Options::parse(&["--nproc".into(), "0".into()], false).is_err());
         assert_eq!(
             Options::parse(&[], false).unwrap().tasks(),
             vec!["superdiagnostic", "subdiagnostic"]

@@ -42,6 +42,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         records_given: false,
         synthetic: false,
         seed: 7,
+        nproc: None,
     }
 }
 
@@ -258,5 +259,42 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
         before,
         "killed-and-resumed run gives the same results as an uninterrupted one"
     );
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// `--nproc 2`: every training stage runs as 2 Gloo ranks under torchrun (the run records
+/// it; each training folder says world size 2) and the evaluations and report follow.
+#[test]
+fn reproduce_quick_with_two_ranks_per_training_stage() {
+    let Some(data) = sample() else { return };
+    if !root().join(".venv/bin/torchrun").is_file() {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "!!!! SKIPPED: .venv/bin/torchrun not found; --nproc pipeline test not run !!!!"
+        );
+        return;
+    }
+    let base = std::env::temp_dir().join(format!("ecg-e2e-nproc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let mut o = opts(&data, &base.join("r"));
+    o.nproc = Some(2);
+    let run_dir = run(&root(), &ecg(), &o).expect("pipeline with --nproc 2");
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("run.json")).expect("run.json"))
+            .expect("json");
+    assert_eq!(info["nproc"], 2);
+    for m in MODELS {
+        let w: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(run_dir.join(format!("superdiagnostic/{m}/distributed.json")))
+                .expect("distributed.json"),
+        )
+        .expect("json");
+        assert_eq!(w["world_size"], 2, "{m}");
+        assert!(run_dir
+            .join(format!("superdiagnostic/{m}/metrics.json"))
+            .is_file());
+    }
+    assert!(run_dir.join("report.md").is_file());
     let _ = std::fs::remove_dir_all(&base);
 }

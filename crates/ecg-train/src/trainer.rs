@@ -71,6 +71,9 @@ struct EpochLine {
     best: bool,
     seconds: f64,
     records_per_second: f64,
+    /// Seconds of this rank spent averaging gradients across ranks (data-parallel runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gradient_sync_seconds: Option<f64>,
 }
 
 /// A frozen teacher with the linear adaptor mapping the student's head input to the
@@ -262,6 +265,7 @@ struct Sums {
     steps: usize,
     records: usize,
     lr: f64,
+    sync_seconds: f64,
 }
 
 /// The training loop of one rank, in named steps: [`Trainer::prepare`], then
@@ -595,7 +599,9 @@ impl<'a> Trainer<'a> {
         }
         self.opt.zero_grad();
         loss.backward();
+        let sync = Instant::now();
         average_gradients(coll, &self.opt.params())?;
+        sums.sync_seconds += sync.elapsed().as_secs_f64();
         self.opt.step(sums.lr);
         if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
             if let Some(c) = &t.clt {
@@ -705,6 +711,7 @@ impl<'a> Trainer<'a> {
             best,
             seconds: secs,
             records_per_second: sums.records as f64 / secs.max(1e-9),
+            gradient_sync_seconds: (self.coll.world_size() > 1).then_some(sums.sync_seconds),
         };
         if is_writer(self.coll) {
             append_line(&self.run.metrics(), &line)?;

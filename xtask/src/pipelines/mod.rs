@@ -140,6 +140,13 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 /// Run a dataset's pipeline with the given `ecg` binary; returns the run folder.
 pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathBuf> {
+    if opts.nproc.is_some() {
+        bail!(
+            "--nproc: data-parallel stages are wired into `reproduce ptbxl` and `demo`; run \
+             `ecg train` under torchrun yourself for {} (docs/distributed.md)",
+            plan.dataset
+        );
+    }
     let tasks: Vec<String> = match &opts.tasks {
         Some(t) => t.clone(),
         None => plan.default_tasks.iter().map(|s| s.to_string()).collect(),
