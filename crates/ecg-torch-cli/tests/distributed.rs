@@ -3,14 +3,17 @@
 //! a killed rank stops the other within `--dist-timeout` and the rerun resumes; a 2-rank run
 //! stopped (or killed) and resumed ends bit for bit where the uninterrupted one ends.
 //! Every child process is bounded by a deadline (killed past it); nothing is timed.
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(600);
 
+/// The user's `ecg`, which hands train/distill/pretrain/eval to `ecg-torch` (same process).
 fn ecg_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ecg"))
+    support::ecg()
 }
 
 fn skip(what: &Path, why: &str) {
