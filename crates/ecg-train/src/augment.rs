@@ -3,7 +3,7 @@
 //!
 //! Invariant: the draws depend on the record and on the *standard* lead index, not on how
 //! many leads the crop holds, so two views of one record (the 12-lead teacher's and a
-//! single-lead student's, seed 002) receive the same amplitude factor, the same time-out
+//! single-lead student's, MVKT-ECG, Qin et al. 2023) receive the same amplitude factor, the same time-out
 //! span and, lead for lead, the same noise.
 use crate::config::AugmentConfig;
 use crate::data::mix_seed;

@@ -1,4 +1,4 @@
-//! MVKT's contrastive lead-information transfer (CLT, seed 002; METHODS §5): a CRD-style
+//! MVKT's contrastive lead-information transfer (CLT, MVKT-ECG, Qin et al. 2023; METHODS §5): a CRD-style
 //! (Tian et al. 2020) NCE loss between the student's and the teacher's penultimate
 //! features.
 //!

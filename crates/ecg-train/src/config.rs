@@ -25,12 +25,12 @@ pub struct TrainConfig {
     /// Present for `ecg distill`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distill: Option<DistillConfig>,
-    /// Present for `ecg pretrain` (LCD self-supervised pretraining, seed 003).
+    /// Present for `ecg pretrain` (LCD self-supervised pretraining, Liu et al. 2025).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lcd: Option<LcdConfig>,
 }
 
-/// LCD pretraining (seed 003, METHODS §5): per step two different leads a ≠ b and three
+/// LCD pretraining (Liu et al. 2025, METHODS §5): per step two different leads a ≠ b and three
 /// independently augmented views (random resized crop, time-out) of each record; online
 /// single-lead encoder + projector + predictor, EMA target; loss
 /// `mean(2 − 2cos(q1, z3)) + mean(2 − 2cos(q2, z3)) + γ·D`.
@@ -340,7 +340,7 @@ pub struct DistillConfig {
     pub beta: f64,
     #[serde(default)]
     pub feature: FeatureTap,
-    /// MVKT's contrastive term (seed 002), added as `weight · CLT`; absent: no CLT.
+    /// MVKT-ECG's contrastive term (Qin et al. 2023), added as `weight · CLT`; absent: no CLT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clt: Option<CltConfig>,
 }

@@ -57,7 +57,7 @@ pub struct Prepared {
 }
 
 /// Which pack leads make an input and how they are standardised: the distillation
-/// teacher's view of the records (seed 002: a 12-lead teacher for a single-lead student).
+/// teacher's view of the records (MVKT-ECG, Qin et al. 2023: a 12-lead teacher for a single-lead student).
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     /// Pack row (lead) index of each input lead.

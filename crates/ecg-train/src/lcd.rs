@@ -1,4 +1,4 @@
-//! LCD self-supervised pretraining of a single-lead encoder (seed 003, METHODS §5), and the
+//! LCD self-supervised pretraining of a single-lead encoder (Liu et al. 2025, METHODS §5), and the
 //! start of its downstream use.
 //!
 //! Per step, for every record: two different leads a ≠ b and three independently augmented

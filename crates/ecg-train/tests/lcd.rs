@@ -1,4 +1,4 @@
-//! LCD (seed 003) end to end on the toy pack (2 leads): pretraining writes a loadable
+//! LCD (Liu et al. 2025) end to end on the toy pack (2 leads): pretraining writes a loadable
 //! single-lead encoder; the per-lead downstream network starts from it, frozen (linear
 //! probe: the encoders stay exactly the pretrained weights) or fine-tuned (they move), on a
 //! fraction of the training labels.
