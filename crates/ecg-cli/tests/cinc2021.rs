@@ -98,6 +98,7 @@ fn synthetic_cinc2021_packs_and_scores() {
     for (i, h) in headers.iter().enumerate() {
         assert_eq!(p.records()[i].id, h.name);
         assert_eq!(p.records()[i].codes_raw, h.dx.join(","));
+        assert_eq!((p.records()[i].age, p.records()[i].sex), (h.age, h.sex));
         let r = read_signal(h).expect("signal");
         let rate = h.rate().expect("rate") as usize;
         let (x, n) = ecg_dsp::resample::resample_poly_leads(&r.data, r.samples, 100, rate)
@@ -224,6 +225,17 @@ fn real_cpsc2018_records_in_the_challenge_layout_pack_with_snomed_labels() {
     assert_eq!(p.len(), 10);
     for (rec, e) in p.records().iter().zip(&examples) {
         assert_eq!(rec.id, e.record.name);
+        // #Age and #Sex travel from the original MAT file through the header into the pack.
+        assert_eq!(rec.age, e.record.age, "{}", rec.id);
+        assert_eq!(
+            rec.sex,
+            e.record
+                .sex
+                .as_deref()
+                .and_then(ecg_io::pack::Sex::from_text),
+            "{}",
+            rec.id
+        );
         let classes = ecg_labels::cinc2021::scored_classes().expect("classes");
         for &k in &e.labels {
             let (name, code) = ecg_labels::cinc2021::CPSC2018_SNOMED[k as usize - 1];

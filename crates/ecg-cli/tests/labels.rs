@@ -149,6 +149,8 @@ fn from_pack_matches_golden() {
             fold: r.strat_fold,
             codes: r.scp_codes.clone(),
             codes_raw: String::new(),
+            age: r.age,
+            sex: r.sex.and_then(ecg_io::pack::Sex::from_ptbxl),
         })
         .collect();
     let meta = ecg_io::pack::PackMeta {

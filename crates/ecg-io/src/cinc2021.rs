@@ -127,12 +127,8 @@ impl Source {
     }
 }
 
-/// Sex as the headers state it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Sex {
-    Male,
-    Female,
-}
+/// Sex as the headers state it (the pack's type, so it travels into the pack unchanged).
+pub use crate::pack::Sex;
 
 /// One record's header: the WFDB header plus the Challenge's comment fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,11 +200,10 @@ fn parse_age(v: &str, path: &Path, line: usize) -> Result<Option<f64>> {
 }
 
 fn parse_sex(v: &str, path: &Path, line: usize) -> Result<Option<Sex>> {
-    match v.to_ascii_lowercase().as_str() {
-        "male" | "m" => Ok(Some(Sex::Male)),
-        "female" | "f" => Ok(Some(Sex::Female)),
-        _ if unknown(v) => Ok(None),
-        _ => Err(IoError::parse(
+    match Sex::from_text(v) {
+        Some(s) => Ok(Some(s)),
+        None if unknown(v) => Ok(None),
+        None => Err(IoError::parse(
             path,
             line,
             "#Sex",

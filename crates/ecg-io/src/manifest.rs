@@ -313,6 +313,8 @@ pub fn pack_manifest(opts: &ManifestOptions, prep: &Prep, out: &Path) -> Result<
             fold,
             codes: r.labels.iter().map(|l| (l.clone(), 100.0)).collect(),
             codes_raw: r.labels.join(&LABEL_SEPARATOR.to_string()),
+            age: None,
+            sex: None,
         })
         .collect();
     let len = opts.length;

@@ -8,7 +8,7 @@
 //! (and [`fit_length`] where records differ in length). [`read_wfdb`] reads a WFDB record
 //! with its leads picked by name.
 use crate::error::{IoError, Result};
-use crate::pack::{Bandpass, PackMeta, PackWriter, PackedRecord};
+use crate::pack::{Bandpass, PackMeta, PackWriter, PackedRecord, Sex};
 use crate::wfdb::read_record;
 use ecg_dsp::filter::{butter_sos, sosfiltfilt_leads, Band};
 use ecg_dsp::resample::resample_poly_leads;
@@ -308,6 +308,8 @@ pub fn pack_ptbxl(opts: &PtbxlOptions, prep: &Prep, out: &Path) -> Result<usize>
                 .find(|(k, _)| k == "scp_codes")
                 .map(|(_, v)| v.clone())
                 .unwrap_or_else(|| crate::ptbxl::format_scp_codes(&r.scp_codes)),
+            age: r.age,
+            sex: r.sex.and_then(Sex::from_ptbxl),
         })
         .collect();
     let files: Vec<PathBuf> = db
@@ -433,6 +435,10 @@ pub fn pack_cpsc2018(opts: &CpscOptions, prep: &Prep, out: &Path) -> Result<usiz
                     .map(|l| l.to_string())
                     .collect::<Vec<_>>()
                     .join(","),
+                // CPSC2018 keeps age and sex inside each .mat file, which the streaming
+                // packer reads only after the record list is written.
+                age: None,
+                sex: None,
             }
         })
         .collect();
@@ -531,6 +537,8 @@ mod tests {
                 fold: 1,
                 codes: vec![],
                 codes_raw: String::new(),
+                age: None,
+                sex: None,
             })
             .collect();
         let e = write_batched(

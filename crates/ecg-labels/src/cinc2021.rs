@@ -169,6 +169,8 @@ pub fn packed_records(
             fold,
             codes: set.iter().map(|&j| (classes[j].label(), 100.0)).collect(),
             codes_raw: h.dx.join(","),
+            age: h.age,
+            sex: h.sex,
         })
         .collect();
     let text = format!(

@@ -15,7 +15,7 @@
 use super::{class_ids, load_labels, read_record, HefeiLabels, ReadOptions, FS};
 use crate::error::{IoError, Result};
 use crate::folds::stratified_folds;
-use crate::pack::{PackMeta, PackedRecord};
+use crate::pack::{PackMeta, PackedRecord, Sex};
 use crate::packer::{write_streaming, Prep, LEADS_12};
 use std::path::{Path, PathBuf};
 
@@ -142,6 +142,8 @@ pub fn plan(opts: &HefeiOptions, prep: &Prep) -> Result<HefeiPlan> {
                 fold,
                 codes: ids.iter().map(|c| (c.to_string(), 100.0)).collect(),
                 codes_raw: r.labels.join("\t"),
+                age: r.age,
+                sex: r.sex.as_deref().and_then(Sex::from_text),
             }
         })
         .collect();

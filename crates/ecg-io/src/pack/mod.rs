@@ -27,6 +27,43 @@ pub struct PackedRecord {
     pub codes: Vec<(String, f64)>,
     /// The raw source text of the labels (PTB-XL: the `scp_codes` dict literal).
     pub codes_raw: String,
+    /// Age in years as the source states it (PTB-XL writes 300 for every age over 89);
+    /// `None` where the source has none or says unknown/NaN. Absent in older packs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<f64>,
+    /// Sex as the source states it; `None` where unknown. Absent in older packs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+}
+
+/// A record's sex as its source states it (PTB-XL's 0/1, CPSC2018's `Male`/`Female`,
+/// Hefei-Tianchi's `MALE`/`FEMALE`, the Challenge headers' `M`/`F`/`Male`/`Female`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// `male`/`m`/`female`/`f` in any case; anything else is `None` (the caller decides
+    /// whether that is an error).
+    pub fn from_text(text: &str) -> Option<Sex> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "male" | "m" => Some(Sex::Male),
+            "female" | "f" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+
+    /// PTB-XL's `sex` column: 0 male, 1 female (the dataset's documentation).
+    pub fn from_ptbxl(code: u8) -> Option<Sex> {
+        match code {
+            0 => Some(Sex::Male),
+            1 => Some(Sex::Female),
+            _ => None,
+        }
+    }
 }
 
 /// A zero-phase Butterworth band-pass applied to every lead before packing: scipy's
@@ -306,6 +343,8 @@ mod tests {
                 fold: (i % 10 + 1) as u8,
                 codes: vec![("NORM".into(), 100.0)],
                 codes_raw: "{'NORM': 100.0}".into(),
+                age: (i % 2 == 0).then_some(40.0 + i as f64),
+                sex: Some(if i % 3 == 0 { Sex::Female } else { Sex::Male }),
             })
             .collect();
         let signals = (0..24).map(|v| v as f32 * 0.5 - 3.0).collect();
@@ -352,6 +391,41 @@ mod tests {
         v.as_object_mut().expect("object").remove("bandpass");
         let old: PackMeta = serde_json::from_value(v).expect("older meta parses");
         assert_eq!(old.bandpass, None);
+    }
+
+    #[test]
+    fn age_and_sex_round_trip_and_records_written_before_them_still_parse() {
+        let (_, records, _) = sample();
+        let json = serde_json::to_string(&records).expect("json");
+        assert!(json.contains(r#""sex":"female""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<Vec<PackedRecord>>(&json).expect("parses"),
+            records
+        );
+        // Record 1 has no age: the key is left out rather than written as null.
+        let one = serde_json::to_value(&records[1]).expect("json");
+        assert!(one.get("age").is_none(), "{one}");
+        let old = r#"{"id":"7","ecg_id":7,"patient_id":null,"fold":3,"codes":[],"codes_raw":""}"#;
+        let r: PackedRecord = serde_json::from_str(old).expect("an older record parses");
+        assert_eq!((r.age, r.sex), (None, None));
+    }
+
+    #[test]
+    fn sex_is_read_from_every_source_spelling_and_nothing_else() {
+        for (text, want) in [
+            ("MALE", Some(Sex::Male)),
+            ("Female", Some(Sex::Female)),
+            (" m ", Some(Sex::Male)),
+            ("F", Some(Sex::Female)),
+            ("Unknown", None),
+            ("", None),
+            ("2", None),
+        ] {
+            assert_eq!(Sex::from_text(text), want, "{text:?}");
+        }
+        assert_eq!(Sex::from_ptbxl(0), Some(Sex::Male));
+        assert_eq!(Sex::from_ptbxl(1), Some(Sex::Female));
+        assert_eq!(Sex::from_ptbxl(2), None);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub fn make_scaled_pack(dir: &Path, n: usize, seed: u64, scale: f64) -> PathBuf 
             fold: (i % 10 + 1) as u8,
             codes: labels.iter().map(|l| (l.to_string(), 100.0)).collect(),
             codes_raw: labels.join(","),
+            age: None,
+            sex: None,
         });
     }
     let meta = PackMeta {

@@ -59,6 +59,8 @@ pub fn synth_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
             fold: r.strat_fold,
             codes: r.labels.codes.clone(),
             codes_raw: r.labels.raw.clone(),
+            age: None,
+            sex: None,
         });
     }
     let meta = PackMeta {

@@ -1,6 +1,7 @@
 //! ROC curves of every model and training curves (validation macro-AUC, training loss).
 use super::plot::{self, Axis, Chart, Series};
 use super::results::Present;
+use super::split::{self, Split};
 use anyhow::{Context, Result};
 use plotters::prelude::{SeriesLabelPosition, BLACK};
 use plotters::style::Color as _;
@@ -135,13 +136,19 @@ fn plot_training(
 }
 
 /// The training-curves section (validation macro-AUC and training loss by epoch).
-pub fn training_section(tdir: &Path, task: &str, present: &[Present]) -> Result<String> {
+pub fn training_section(
+    tdir: &Path,
+    task: &str,
+    present: &[Present],
+    split: &Split,
+) -> Result<String> {
+    let val_label = format!("macro-AUC ({})", split::name(&split.validation));
     let plots = [
         (
             "val_macro_auc",
             "training_val_auc.svg",
             "validation macro-AUC",
-            "macro-AUC (fold 9)",
+            val_label.as_str(),
             "validation AUC",
         ),
         (

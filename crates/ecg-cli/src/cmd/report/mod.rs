@@ -35,6 +35,7 @@ mod published;
 mod references;
 mod results;
 mod size;
+mod split;
 mod table;
 
 #[derive(Subcommand, Debug)]
@@ -48,14 +49,20 @@ pub enum Cmd {
 }
 
 /// The Markdown of one task's sections; `sizes` collects the task's size.json files.
-fn task_sections(run: &Path, dataset: &str, task: &str, sizes: &mut size::Sizes) -> Result<String> {
+fn task_sections(
+    run: &Path,
+    dataset: &str,
+    task: &str,
+    split: &split::Split,
+    sizes: &mut size::Sizes,
+) -> Result<String> {
     let tdir = run.join(task);
-    let (mut md, present) = results::section(&tdir, dataset, task)?;
+    let (mut md, present) = results::section(&tdir, dataset, task, split)?;
     md.push_str(&datasets::per_label_section(&tdir, dataset)?);
     md.push_str(&calibration::section(&tdir, task)?);
     md.push_str(&curves::roc_section(&tdir, task, &present)?);
-    md.push_str(&curves::training_section(&tdir, task, &present)?);
-    md.push_str(&labels::section(&tdir, task));
+    md.push_str(&curves::training_section(&tdir, task, &present, split)?);
+    md.push_str(&labels::section(&tdir, task, split));
     sizes.collect(&tdir, task, &present)?;
     Ok(md)
 }
@@ -73,10 +80,11 @@ pub fn run(cmd: Cmd) -> Result<()> {
         bail!("run.json: `tasks` is empty");
     }
     let dataset = info["dataset"].as_str().unwrap_or("ptbxl");
+    let split = split::Split::from_run(&info)?;
     let mut md = header::section(&info);
     let mut sizes = size::Sizes::default();
     for task in &tasks {
-        md.push_str(&task_sections(&run, dataset, task, &mut sizes)?);
+        md.push_str(&task_sections(&run, dataset, task, &split, &mut sizes)?);
     }
     md.push_str(&sizes.section());
     md.push_str(&datasets::protocol(dataset, &info).unwrap_or_else(protocol::section));

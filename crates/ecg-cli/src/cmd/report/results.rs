@@ -3,6 +3,7 @@
 use super::json::{self, num};
 use super::published;
 use super::references::{Paper, LIU_2025, QIN_2023, STRODTHOFF_2021, ZHANG_SUN_2024, ZHOU_2024};
+use super::split::{self, Split};
 use super::table::{num3, Table};
 use anyhow::{bail, Result};
 use serde_json::Value;
@@ -165,7 +166,12 @@ pub struct Present {
 }
 
 /// The task's results table; the models that have results, in table order.
-pub fn section(tdir: &Path, dataset: &str, task: &str) -> Result<(String, Vec<Present>)> {
+pub fn section(
+    tdir: &Path,
+    dataset: &str,
+    task: &str,
+    split: &Split,
+) -> Result<(String, Vec<Present>)> {
     let mut t = Table::new([
         "model",
         "macro-AUC [p05, p95]",
@@ -206,9 +212,11 @@ pub fn section(tdir: &Path, dataset: &str, task: &str) -> Result<(String, Vec<Pr
         t.row(p.scores.cells(&format!("*published: {}*", p.name())));
     }
     let md = format!(
-        "## Task `{task}`\n\nTest fold 10. Macro-AUC with the 5th–95th percentile bootstrap \
-         interval; F1, precision, recall: macro over labels at thresholds fitted on fold 9; \
-         accuracy: label-wise.\n\n{t}"
+        "## Task `{task}`\n\nTest {}. Macro-AUC with the 5th–95th percentile bootstrap \
+         interval; F1, precision, recall: macro over labels at thresholds fitted on {}; \
+         accuracy: label-wise.\n\n{t}",
+        split::name(&split.test),
+        split::name(&split.validation)
     );
     Ok((md, present))
 }
