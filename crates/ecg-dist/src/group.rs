@@ -262,19 +262,18 @@ impl ProcessGroup {
     fn find_lost_ranks(&self) -> Verdict {
         let window = peers::WINDOW.min(self.timeout);
         let budget = PROBE_BUDGET.min(self.timeout);
-        let verdict = match self.probe(true, budget) {
-            Ok(before) => {
+        let verdict = self
+            .probe(true, budget)
+            .and_then(|before| {
                 std::thread::sleep(window);
-                self.probe(false, budget)
-                    .map(|after| peers::judge(self.rank, &before, &after, window))
-            }
-            Err(m) => Err(m),
-        }
-        .unwrap_or_else(|message| Verdict::StoreUnreachable {
-            host: self.store_host,
-            addr: self.store_addr.clone(),
-            message,
-        });
+                let after = self.probe(false, budget)?;
+                Ok(peers::judge(self.rank, &before, &after, window))
+            })
+            .unwrap_or_else(|message| Verdict::StoreUnreachable {
+                host: self.store_host,
+                addr: self.store_addr.clone(),
+                message,
+            });
         // A store-hosting survivor keeps the store up while the others (not the lost ranks)
         // read it.
         self.note_lost(window + budget, verdict.lost_ranks());
