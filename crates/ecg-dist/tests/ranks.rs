@@ -263,6 +263,34 @@ fn a_hanging_rank_makes_the_other_fail_within_the_timeout() {
 }
 
 #[test]
+fn when_the_store_host_exits_the_survivor_names_it() {
+    let port = free_port();
+    let args = ["--scenario", "dead-host", "--timeout-ms", "4000"];
+    let ranks: Vec<Child> = (0..2).map(|r| rank(r, 2, port, &args)).collect();
+    let mut done: Vec<Done> = ranks.into_iter().map(|c| finish(c, BOUND)).collect();
+    let one = done.pop().expect("rank 1");
+    let zero = done.pop().expect("rank 0");
+    assert!(
+        zero.status.success(),
+        "rank 0 leaves cleanly: {}",
+        zero.stderr
+    );
+    assert_eq!(one.status.code(), Some(1), "rank 1: {}", one.stderr);
+    let want =
+        format!("the store (hosted by rank 0 at 127.0.0.1:{port}) is unreachable: rank 0 is lost");
+    assert!(
+        one.stderr.contains("rank 1 of 2: all_reduce_sum failed") && one.stderr.contains(&want),
+        "{}",
+        one.stderr
+    );
+    let secs = all_reduce_secs(&one.stderr);
+    assert!(
+        secs < 4.0 + 2.0 + WINDOW,
+        "all_reduce took {secs}s with a 4s timeout"
+    );
+}
+
+#[test]
 fn a_stalled_rank_with_a_live_heartbeat_is_not_called_lost() {
     // Rank 1's main thread sleeps after the barrier; its heartbeat thread goes on.
     let port = free_port();

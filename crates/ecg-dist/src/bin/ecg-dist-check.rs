@@ -8,7 +8,8 @@
 //! and the failure cases the tests use, where after a barrier the last rank stops taking part
 //! and the others all-reduce: `dead-peer` (it exits), `hang` (it stops itself with SIGSTOP,
 //! heartbeat included, as a hung machine), `stall` (its main thread sleeps while its
-//! heartbeat goes on, as a rank stuck in its own code); and `mismatch` (all-gather of
+//! heartbeat goes on, as a rank stuck in its own code), `dead-host` (rank 0, the store's host,
+//! exits instead and the others all-reduce); and `mismatch` (all-gather of
 //! unequal shapes). Options: `--backend gloo|nccl`, `--timeout-ms N`, `--threads N`,
 //! `--numel N`, `--iters N`. Exit status: 0 when the scenario's outcome is right, 1 on an
 //! error.
@@ -95,7 +96,7 @@ fn run() -> Result<(), String> {
         "check" => check(&pg, device),
         "bench" => bench(&pg, device, args.numel, args.iters),
         // Every rank is past joining (the barrier) before the last one leaves or stops.
-        "dead-peer" | "hang" | "stall" if pg.rank() + 1 == pg.world_size() => {
+        "dead-peer" | "hang" | "stall" | "dead-host" if leaves(&args.scenario, &pg) => {
             pg.barrier().map_err(|e| e.to_string())?;
             match args.scenario.as_str() {
                 "hang" => stop_myself()?,
@@ -104,7 +105,7 @@ fn run() -> Result<(), String> {
             }
             std::process::exit(0)
         }
-        "dead-peer" | "hang" | "stall" => {
+        "dead-peer" | "hang" | "stall" | "dead-host" => {
             pg.barrier().map_err(|e| e.to_string())?;
             let t = Tensor::ones([4], (Kind::Float, device));
             let started = Instant::now();
@@ -120,6 +121,16 @@ fn run() -> Result<(), String> {
             pg.all_gather(&t).map(|_| ()).map_err(|e| e.to_string())
         }
         other => Err(format!("unknown scenario {other:?}")),
+    }
+}
+
+/// Whether this rank is the one that stops taking part: rank 0 (the store's host) in
+/// `dead-host`, the last rank otherwise.
+fn leaves(scenario: &str, pg: &ProcessGroup) -> bool {
+    if scenario == "dead-host" {
+        pg.rank() == 0
+    } else {
+        pg.rank() + 1 == pg.world_size()
     }
 }
 
