@@ -7,6 +7,13 @@
 // process) and reports it as a malloc'd message through `err`, freed by ecg_dist_free_str.
 // Tensors cross as tch's raw tensor pointers, which point at an at::Tensor.
 //
+// Lost ranks: every rank runs a heartbeat thread with its own store client (a second TCPStore
+// client of the same store, under the group's prefix) that increments `hb/<rank>` twice a
+// second, and sets `bye/<rank>` when the group is destroyed. After a collective fails, the
+// Rust side reads every rank's counters twice through a fresh client (ecg_dist_probe) and
+// names the ranks whose heartbeat did not advance. A store-hosting rank waits (bounded) for
+// the others' goodbyes before it takes the store down.
+//
 // The backends are compiled only when their headers were found by the build script:
 // ECG_DIST_HAVE_GLOO (gloo headers, -DUSE_C10D_GLOO) and ECG_DIST_HAVE_NCCL (NCCL and CUDA
 // headers, -DUSE_C10D_NCCL).
@@ -24,12 +31,16 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -37,8 +48,44 @@ namespace {
 constexpr int kGloo = 0;
 constexpr int kNccl = 1;
 
+// Where the group's store is, to open further clients of it.
+struct StoreAddr {
+  std::string host;
+  int port = 0;
+  std::string prefix;
+};
+
+// The heartbeat thread's state, shared with the thread so that a thread left running (blocked
+// on a store that stopped answering) never touches freed memory.
+struct Beat {
+  std::mutex m;
+  std::condition_variable cv;
+  bool stop = false;
+  bool exited = false;
+};
+
+constexpr std::chrono::milliseconds kBeatEvery{500};
+// How long the heartbeat's store client may take to connect (it retries at the next beat), and
+// how long stopping the heartbeat waits for its thread before leaving it behind.
+constexpr std::chrono::milliseconds kBeatConnect{1000};
+constexpr std::chrono::milliseconds kBeatStop{3000};
+constexpr int kBeatRetries = 3;
+// How long a store-hosting rank waits, when destroyed, for the other ranks' heartbeats to stop
+// (so that theirs never meet a vanished store), when no rank was lost.
+constexpr std::chrono::milliseconds kByeWait{2000};
+
 struct Group {
   c10::intrusive_ptr<c10d::Store> store;
+  StoreAddr addr;
+  bool hosts_store = false;
+  std::shared_ptr<Beat> beat;
+  std::thread beat_thread;
+  // How long a store-hosting rank, when destroyed, waits for the others to say goodbye before
+  // it takes the store down (-1: kByeWait), and the ranks it does not wait for (lost ones).
+  // Set when this rank reported a lost peer, so the other survivors can still read the store.
+  std::mutex lost_mutex;
+  int64_t linger_ms = -1;
+  std::vector<int> lost;
   c10::intrusive_ptr<c10d::Backend> backend;
   int backend_kind = kGloo;
   int rank = 0;
@@ -46,6 +93,11 @@ struct Group {
   int local_rank = 0;
   // Collectives are issued in the same order on every rank; one at a time per group.
   std::mutex mutex;
+
+  ~Group() {
+    // Only when stop_beat itself failed: leave the thread rather than std::terminate.
+    if (beat_thread.joinable()) beat_thread.detach();
+  }
 };
 
 void set_err(char** err, const std::string& msg) {
@@ -176,23 +228,157 @@ void check_same_shape(Group& g, const at::Tensor& in) {
   }
 }
 
-c10::intrusive_ptr<c10d::Store> make_store(const char* host, int port, int rank, int world,
-                                           bool agent_store, const char* prefix,
-                                           std::chrono::milliseconds timeout) {
-  // As torch.distributed's env:// rendezvous (_create_c10d_store): under torchrun's agent
-  // store every rank is a client of the store the agent hosts; otherwise rank 0 hosts it.
+c10d::TCPStoreOptions store_options(int port, std::chrono::milliseconds timeout) {
   c10d::TCPStoreOptions opts;
   opts.port = static_cast<std::uint16_t>(port);
+  opts.timeout = timeout;
+  return opts;
+}
+
+c10::intrusive_ptr<c10d::Store> make_store(const StoreAddr& addr, int rank, int world,
+                                           bool agent_store, std::chrono::milliseconds timeout) {
+  // As torch.distributed's env:// rendezvous (_create_c10d_store): under torchrun's agent
+  // store every rank is a client of the store the agent hosts; otherwise rank 0 hosts it.
+  auto opts = store_options(addr.port, timeout);
   opts.isServer = !agent_store && rank == 0;
   opts.numWorkers = static_cast<std::size_t>(world);
   opts.waitWorkers = true;
-  opts.timeout = timeout;
   opts.multiTenant = !agent_store;
-  auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+  auto tcp = c10::make_intrusive<c10d::TCPStore>(addr.host, opts);
   // Keys of our group live under a prefix, as init_process_group's "default_pg", so they
   // cannot collide with the agent's own keys (nor, through the attempt number in `prefix`,
   // with those of an attempt torchrun restarted).
-  return c10::make_intrusive<c10d::PrefixStore>(std::string(prefix), tcp);
+  return c10::make_intrusive<c10d::PrefixStore>(addr.prefix, tcp);
+}
+
+// One more client of the group's store (not counted among its workers), under its prefix.
+c10::intrusive_ptr<c10d::Store> client_store(const StoreAddr& addr,
+                                             std::chrono::milliseconds timeout) {
+  auto opts = store_options(addr.port, timeout);
+  opts.isServer = false;
+  opts.waitWorkers = false;
+  auto tcp = c10::make_intrusive<c10d::TCPStore>(addr.host, opts);
+  return c10::make_intrusive<c10d::PrefixStore>(addr.prefix, tcp);
+}
+
+std::string beat_key(int rank) { return "hb/" + std::to_string(rank); }
+std::string failed_key(int rank) { return "failed/" + std::to_string(rank); }
+std::string bye_key(int rank) { return "bye/" + std::to_string(rank); }
+
+// Increments `hb/<rank>` every kBeatEvery until told to stop, then sets `bye/<rank>`. A
+// failure (store gone or slow) drops the client and reconnects at the next beat, up to
+// kBeatRetries failures in a row (c10d logs each); nothing escapes the thread.
+void beat_loop(std::shared_ptr<Beat> beat, StoreAddr addr, int rank) {
+  c10::intrusive_ptr<c10d::Store> store;
+  int failures = 0;
+  std::unique_lock<std::mutex> lock(beat->m);
+  while (!beat->stop) {
+    lock.unlock();
+    try {
+      if (failures < kBeatRetries) {
+        if (!store) store = client_store(addr, kBeatConnect);
+        store->add(beat_key(rank), 1);
+        failures = 0;
+      }
+    } catch (...) {
+      store.reset();
+      ++failures;
+    }
+    lock.lock();
+    beat->cv.wait_for(lock, kBeatEvery, [&] { return beat->stop; });
+  }
+  lock.unlock();
+  try {
+    if (store) store->add(bye_key(rank), 1);
+  } catch (...) {
+  }
+  lock.lock();
+  beat->exited = true;
+  beat->cv.notify_all();
+}
+
+void start_beat(Group& g) {
+  g.beat = std::make_shared<Beat>();
+  g.beat_thread = std::thread(beat_loop, g.beat, g.addr, g.rank);
+}
+
+// Stops the heartbeat; a thread stuck on an unresponsive store is left behind (detached)
+// after kBeatStop rather than blocking the caller.
+void stop_beat(Group& g) {
+  if (!g.beat_thread.joinable()) return;
+  bool exited = false;
+  {
+    std::unique_lock<std::mutex> lock(g.beat->m);
+    g.beat->stop = true;
+    g.beat->cv.notify_all();
+    exited = g.beat->cv.wait_for(lock, kBeatStop, [&] { return g.beat->exited; });
+  }
+  if (exited) {
+    g.beat_thread.join();
+  } else {
+    g.beat_thread.detach();
+  }
+}
+
+// On the store-hosting rank: waits (bounded) until every other rank not known lost has stopped
+// its heartbeat, closing the backend first so that the others' collectives fail now.
+void await_byes(Group& g) {
+  std::vector<std::string> keys;
+  std::chrono::milliseconds bound = kByeWait;
+  {
+    std::lock_guard<std::mutex> lock(g.lost_mutex);
+    if (g.linger_ms >= 0) bound = std::chrono::milliseconds(g.linger_ms);
+    for (int r = 0; r < g.world; ++r) {
+      if (r != g.rank && std::find(g.lost.begin(), g.lost.end(), r) == g.lost.end()) {
+        keys.push_back(bye_key(r));
+      }
+    }
+  }
+  if (keys.empty() || bound.count() <= 0) return;
+  g.backend.reset();
+  // Polled with check (store->wait logs a warning when it times out).
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!g.store->check(keys) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// One reading of every rank's heartbeat and failure counters, made on its own thread through
+// a fresh client so that an unresponsive store costs at most `budget`.
+struct Reading {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::string error;
+  std::vector<int64_t> beats;
+  std::vector<int64_t> failed;
+};
+
+void read_counters(const std::shared_ptr<Reading>& out, const StoreAddr& addr, int rank,
+                   int world, bool mark_failed, std::chrono::milliseconds budget) {
+  std::vector<int64_t> beats(world, 0);
+  std::vector<int64_t> failed(world, 0);
+  std::string error;
+  try {
+    auto store = client_store(addr, budget);
+    if (mark_failed) store->add(failed_key(rank), 1);
+    for (int r = 0; r < world; ++r) {
+      beats[r] = store->add(beat_key(r), 0);
+      failed[r] = store->add(failed_key(r), 0);
+    }
+  } catch (const c10::Error& e) {
+    error = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown C++ exception";
+  }
+  std::lock_guard<std::mutex> lock(out->m);
+  out->beats = std::move(beats);
+  out->failed = std::move(failed);
+  out->error = std::move(error);
+  out->done = true;
+  out->cv.notify_all();
 }
 
 c10::intrusive_ptr<c10d::Backend> make_backend(int kind, const c10::intrusive_ptr<c10d::Store>& store,
@@ -250,9 +436,12 @@ void* ecg_dist_new(int backend, const char* host, int port, int rank, int world,
     g->rank = rank;
     g->world = world;
     g->local_rank = local_rank;
-    g->store = make_store(host, port, rank, world, agent_store != 0, prefix, timeout);
+    g->addr = StoreAddr{std::string(host), port, std::string(prefix)};
+    g->hosts_store = agent_store == 0 && rank == 0;
+    g->store = make_store(g->addr, rank, world, agent_store != 0, timeout);
     g->store->setTimeout(timeout);
     g->backend = make_backend(backend, g->store, rank, world, timeout);
+    start_beat(*g);
     out = g.release();
   });
   return out;
@@ -307,12 +496,50 @@ int ecg_dist_barrier(void* group, char** err) {
   });
 }
 
-// Shuts the backend down and frees the group (and, on the hosting rank, the store).
+// Reads every rank's heartbeat (`beats`) and failure (`failed`) counter, `n` = world size
+// each, through a fresh store client, within `budget_ms`. With `mark_failed`, first records
+// that this rank saw a collective fail (so the others do not count it as lost). 0 or -1 and
+// `err`.
+int ecg_dist_probe(void* group, int mark_failed, int64_t budget_ms, int64_t* beats,
+                   int64_t* failed, size_t n, char** err) {
+  return guarded(err, [&] {
+    auto& g = *static_cast<Group*>(group);
+    if (n != static_cast<size_t>(g.world)) throw std::runtime_error("probe: n != world size");
+    const std::chrono::milliseconds budget(budget_ms);
+    auto reading = std::make_shared<Reading>();
+    std::thread(read_counters, reading, g.addr, g.rank, g.world, mark_failed != 0, budget)
+        .detach();
+    std::unique_lock<std::mutex> lock(reading->m);
+    if (!reading->cv.wait_for(lock, budget, [&] { return reading->done; })) {
+      throw std::runtime_error("no answer within " + std::to_string(budget_ms) + " ms");
+    }
+    if (!reading->error.empty()) throw std::runtime_error(reading->error);
+    std::copy(reading->beats.begin(), reading->beats.end(), beats);
+    std::copy(reading->failed.begin(), reading->failed.end(), failed);
+  });
+}
+
+// After this rank reported a lost peer: when destroyed, a store-hosting rank keeps the store
+// up until the other survivors (not the `n_lost` ranks in `lost`) are done, `linger_ms` at
+// most, so that they can still read the heartbeats.
+void ecg_dist_note_lost(void* group, int64_t linger_ms, const int* lost, size_t n_lost) {
+  guarded(nullptr, [&] {
+    auto& g = *static_cast<Group*>(group);
+    std::lock_guard<std::mutex> lock(g.lost_mutex);
+    g.linger_ms = linger_ms;
+    g.lost.assign(lost, lost + n_lost);
+  });
+}
+
+// Stops the heartbeat, shuts the backend down and frees the group (and, on the hosting rank,
+// the store, once the other ranks have stopped their heartbeats or a bounded wait ran out).
 int ecg_dist_destroy(void* group, char** err) {
   auto* g = static_cast<Group*>(group);
+  guarded(nullptr, [&] { stop_beat(*g); });
   const int rc = guarded(err, [&] {
     if (g->backend) g->backend->shutdown();
   });
+  if (g->hosts_store) guarded(nullptr, [&] { await_byes(*g); });
   guarded(nullptr, [&] { delete g; });
   return rc;
 }

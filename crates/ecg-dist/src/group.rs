@@ -6,6 +6,7 @@
 
 use crate::error::DistError;
 use crate::launch::Launch;
+use crate::peers::{self, Reading, StoreHost, Verdict};
 use crate::Backend;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::time::Duration;
@@ -47,6 +48,23 @@ extern "C" {
     ) -> *mut c_void;
     fn ecg_dist_barrier(group: *mut c_void, err: *mut *mut c_char) -> i32;
     fn ecg_dist_destroy(group: *mut c_void, err: *mut *mut c_char) -> i32;
+    fn ecg_dist_probe(
+        group: *mut c_void,
+        mark_failed: i32,
+        budget_ms: i64,
+        beats: *mut i64,
+        failed: *mut i64,
+        n: usize,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_dist_note_lost(group: *mut c_void, linger_ms: i64, lost: *const i32, n_lost: usize);
+}
+
+/// The longest one reading of the store's counters may take.
+const PROBE_BUDGET: Duration = Duration::from_secs(2);
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis().max(1)).unwrap_or(i64::MAX)
 }
 
 /// The backends this build compiled into its c10d shim (their headers were present).
@@ -116,6 +134,9 @@ pub struct ProcessGroup {
     local_rank: usize,
     backend: Backend,
     timeout: Duration,
+    /// host:port of the store, and who hosts it (for the error when it is unreachable).
+    store_addr: String,
+    store_host: StoreHost,
 }
 
 // SAFETY: the shim's group holds c10d objects made to be used from any thread, and every
@@ -153,7 +174,7 @@ impl ProcessGroup {
             .map_err(|_| init_err("MASTER_ADDR contains a NUL byte".to_owned()))?;
         let prefix = CString::new(store_prefix(launch.agent_store))
             .map_err(|_| init_err("TORCHELASTIC_RESTART_COUNT contains a NUL byte".to_owned()))?;
-        let timeout_ms = i64::try_from(timeout.as_millis().max(1)).unwrap_or(i64::MAX);
+        let timeout_ms = millis(timeout);
         let mut err: *mut c_char = std::ptr::null_mut();
         tracing::debug!(
             rank = launch.rank,
@@ -189,6 +210,12 @@ impl ProcessGroup {
             local_rank: launch.local_rank,
             backend,
             timeout,
+            store_addr: launch.master(),
+            store_host: if launch.agent_store {
+                StoreHost::Agent
+            } else {
+                StoreHost::Rank0
+            },
         })
     }
 
@@ -215,14 +242,75 @@ impl ProcessGroup {
     }
 
     fn collective_err(&self, op: &'static str, message: String) -> DistError {
+        let message = if op != "destroy" && looks_like_a_lost_peer(&message) {
+            format!("{message}: {}", self.find_lost_ranks())
+        } else {
+            message
+        };
         DistError::Collective {
             rank: self.rank,
             world_size: self.world_size,
             op,
             backend: self.backend,
             timeout: self.timeout,
-            message: with_peer_hint(message),
+            message,
         }
+    }
+
+    /// Reads every rank's heartbeat twice, a window apart (at most the timeout), and says
+    /// which ranks stopped. Bounded: the window plus two readings of at most PROBE_BUDGET.
+    fn find_lost_ranks(&self) -> Verdict {
+        let window = peers::WINDOW.min(self.timeout);
+        let budget = PROBE_BUDGET.min(self.timeout);
+        let verdict = self
+            .probe(true, budget)
+            .and_then(|before| {
+                std::thread::sleep(window);
+                let after = self.probe(false, budget)?;
+                Ok(peers::judge(self.rank, &before, &after, window))
+            })
+            .unwrap_or_else(|message| Verdict::StoreUnreachable {
+                host: self.store_host,
+                addr: self.store_addr.clone(),
+                message,
+            });
+        // A store-hosting survivor keeps the store up while the others (not the lost ranks)
+        // read it.
+        self.note_lost(window + budget, verdict.lost_ranks());
+        verdict
+    }
+
+    /// One reading of the counters; `mark_failed` first records this rank's failure.
+    fn probe(&self, mark_failed: bool, budget: Duration) -> Result<Reading, String> {
+        let mut r = Reading {
+            beats: vec![0; self.world_size],
+            failed: vec![0; self.world_size],
+        };
+        let mut err = std::ptr::null_mut();
+        // SAFETY: a live group; both buffers hold world_size values; the shim catches every
+        // C++ exception.
+        let rc = unsafe {
+            ecg_dist_probe(
+                self.raw,
+                i32::from(mark_failed),
+                millis(budget),
+                r.beats.as_mut_ptr(),
+                r.failed.as_mut_ptr(),
+                self.world_size,
+                &mut err,
+            )
+        };
+        if rc == 0 {
+            Ok(r)
+        } else {
+            Err(take_err(err))
+        }
+    }
+
+    fn note_lost(&self, linger: Duration, lost: &[usize]) {
+        let lost: Vec<i32> = lost.iter().filter_map(|&r| i32::try_from(r).ok()).collect();
+        // SAFETY: a live group; `lost` outlives the call (the shim copies it).
+        unsafe { ecg_dist_note_lost(self.raw, millis(linger), lost.as_ptr(), lost.len()) };
     }
 
     fn check(&self, op: &'static str, rc: i32, err: *mut c_char) -> Result<(), DistError> {
@@ -339,8 +427,8 @@ fn raw_ptrs(tensors: &[Tensor]) -> Vec<*mut c_void> {
     tensors.iter().map(|t| t.as_ptr() as *mut c_void).collect()
 }
 
-/// c10d's messages for a lost peer name a socket, not a rank; say what it means.
-fn with_peer_hint(message: String) -> String {
+/// Whether c10d's message reads like a lost peer (it names a socket, not a rank).
+fn looks_like_a_lost_peer(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     let lost = [
         "connection closed by peer",
@@ -349,11 +437,7 @@ fn with_peer_hint(message: String) -> String {
         "timed out",
         "timeout",
     ];
-    if lost.iter().any(|k| lower.contains(k)) {
-        format!("{message} (another rank exited or stopped responding; see its log)")
-    } else {
-        message
-    }
+    lost.iter().any(|k| lower.contains(k))
 }
 
 #[cfg(test)]
@@ -423,11 +507,13 @@ mod tests {
     }
 
     #[test]
-    fn peer_hint_only_for_lost_peers() {
-        assert!(
-            with_peer_hint("Connection closed by peer [127.0.0.1]:1".into())
-                .contains("another rank")
-        );
-        assert_eq!(with_peer_hint("bad dtype".into()), "bad dtype");
+    fn only_lost_peer_messages_look_for_the_lost_rank() {
+        assert!(looks_like_a_lost_peer(
+            "Connection closed by peer [127.0.0.1]:1"
+        ));
+        assert!(looks_like_a_lost_peer(
+            "Timed out waiting 3000ms for recv operation to complete"
+        ));
+        assert!(!looks_like_a_lost_peer("bad dtype"));
     }
 }

@@ -18,6 +18,7 @@ mod error;
 mod group;
 mod launch;
 mod nodelist;
+mod peers;
 
 pub use error::DistError;
 pub use group::{build_notes, compiled_backends, ProcessGroup};

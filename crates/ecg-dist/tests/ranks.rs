@@ -1,7 +1,8 @@
 //! Real multi-process jobs on 127.0.0.1 with the Gloo backend: `ecg-dist-check` started as 2
 //! ranks by hand (RANK/WORLD_SIZE/MASTER_*), and under torchrun (agent store); lost ranks
-//! (exited, hanging, never started) and unequal all-gather shapes. Every process is bounded
-//! in time and killed (with its process group) when it overruns.
+//! (exited, stopped, stalled, never started; the survivors name the lost rank from the
+//! heartbeats in the store) and unequal all-gather shapes. Every process is bounded in time
+//! and killed (with its process group) when it overruns.
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -10,6 +11,8 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_ecg-dist-check");
 /// Generous: 2 ranks share 2 cores with whatever else the machine runs.
 const BOUND: Duration = Duration::from_secs(120);
+/// Seconds a survivor watches the heartbeats before naming the lost rank (`peers::WINDOW`).
+const WINDOW: f64 = 2.0;
 
 /// A free port below Linux's ephemeral range (32768-60999), so no socket bound to port 0
 /// (a Gloo pair, a client connection) can take it between this check and rank 0's bind;
@@ -194,19 +197,50 @@ fn a_rank_that_exits_makes_the_other_fail_within_the_timeout() {
     assert_eq!(zero.status.code(), Some(1), "rank 0: {}", zero.stderr);
     assert!(
         zero.stderr
-            .contains("rank 0 of 2: all_reduce_sum failed (gloo, timeout 4s)"),
+            .contains("rank 0 of 2: all_reduce_sum failed (gloo, timeout 4s)")
+            && zero
+                .stderr
+                .contains(": rank 1 is lost (no heartbeat for 2s"),
         "{}",
         zero.stderr
     );
     let secs = all_reduce_secs(&zero.stderr);
     assert!(
-        secs < 4.0 + 2.0,
+        secs < 4.0 + 2.0 + WINDOW,
         "all_reduce took {secs}s with a 4s timeout"
     );
 }
 
 #[test]
+fn of_three_ranks_both_survivors_name_the_one_that_exits() {
+    let port = free_port();
+    let args = ["--scenario", "dead-peer", "--timeout-ms", "4000"];
+    let ranks: Vec<Child> = (0..3).map(|r| rank(r, 3, port, &args)).collect();
+    let mut done: Vec<Done> = ranks.into_iter().map(|c| finish(c, BOUND)).collect();
+    let two = done.pop().expect("rank 2");
+    assert!(
+        two.status.success(),
+        "rank 2 leaves cleanly: {}",
+        two.stderr
+    );
+    for (r, d) in done.iter().enumerate() {
+        assert_eq!(d.status.code(), Some(1), "rank {r}: {}", d.stderr);
+        let survivor = 1 - r;
+        assert!(
+            d.stderr
+                .contains(&format!("rank {r} of 3: all_reduce_sum failed"))
+                && d.stderr.contains("rank 2 is lost (no heartbeat")
+                && !d.stderr.contains(&format!("rank {survivor} is lost"))
+                && !d.stderr.contains("ranks "),
+            "rank {r}: {}",
+            d.stderr
+        );
+    }
+}
+
+#[test]
 fn a_hanging_rank_makes_the_other_fail_within_the_timeout() {
+    // Rank 1 stops itself (SIGSTOP) after the barrier: its heartbeat stops with it.
     let port = free_port();
     let args = ["--scenario", "hang", "--timeout-ms", "3000"];
     let zero = rank(0, 2, port, &args);
@@ -217,15 +251,62 @@ fn a_hanging_rank_makes_the_other_fail_within_the_timeout() {
     assert_eq!(d.status.code(), Some(1), "rank 0: {}", d.stderr);
     assert!(
         d.stderr.contains("rank 0 of 2: all_reduce_sum failed")
-            && d.stderr
-                .contains("another rank exited or stopped responding"),
+            && d.stderr.contains(": rank 1 is lost (no heartbeat for 2s"),
         "{}",
         d.stderr
     );
     let secs = all_reduce_secs(&d.stderr);
     assert!(
-        (2.5..3.0 + 2.0).contains(&secs),
+        (2.5 + WINDOW..3.0 + 2.0 + WINDOW).contains(&secs),
         "all_reduce returned after {secs}s with a 3s timeout"
+    );
+}
+
+#[test]
+fn when_the_store_host_exits_the_survivor_names_it() {
+    let port = free_port();
+    let args = ["--scenario", "dead-host", "--timeout-ms", "4000"];
+    let ranks: Vec<Child> = (0..2).map(|r| rank(r, 2, port, &args)).collect();
+    let mut done: Vec<Done> = ranks.into_iter().map(|c| finish(c, BOUND)).collect();
+    let one = done.pop().expect("rank 1");
+    let zero = done.pop().expect("rank 0");
+    assert!(
+        zero.status.success(),
+        "rank 0 leaves cleanly: {}",
+        zero.stderr
+    );
+    assert_eq!(one.status.code(), Some(1), "rank 1: {}", one.stderr);
+    let want =
+        format!("the store (hosted by rank 0 at 127.0.0.1:{port}) is unreachable: rank 0 is lost");
+    assert!(
+        one.stderr.contains("rank 1 of 2: all_reduce_sum failed") && one.stderr.contains(&want),
+        "{}",
+        one.stderr
+    );
+    let secs = all_reduce_secs(&one.stderr);
+    assert!(
+        secs < 4.0 + 2.0 + WINDOW,
+        "all_reduce took {secs}s with a 4s timeout"
+    );
+}
+
+#[test]
+fn a_stalled_rank_with_a_live_heartbeat_is_not_called_lost() {
+    // Rank 1's main thread sleeps after the barrier; its heartbeat thread goes on.
+    let port = free_port();
+    let args = ["--scenario", "stall", "--timeout-ms", "3000"];
+    let zero = rank(0, 2, port, &args);
+    let one = rank(1, 2, port, &args);
+    let d = finish(zero, BOUND);
+    kill_group(&one);
+    let _ = finish(one, BOUND);
+    assert_eq!(d.status.code(), Some(1), "rank 0: {}", d.stderr);
+    assert!(
+        d.stderr.contains("rank 0 of 2: all_reduce_sum failed")
+            && d.stderr.contains(": no rank is known lost")
+            && !d.stderr.contains("is lost"),
+        "{}",
+        d.stderr
     );
 }
 

@@ -317,6 +317,10 @@ fn a_killed_rank_stops_the_other_and_two_rank_runs_resume_bit_for_bit() {
         "the error names the rank:\n{err}"
     );
     assert!(
+        err.contains("rank 1 is lost"),
+        "the error names the lost rank:\n{err}"
+    );
+    assert!(
         epochs_logged(&d.join("runs/k")) < EPOCHS,
         "the run ended before the kill"
     );

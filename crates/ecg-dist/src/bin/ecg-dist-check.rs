@@ -5,10 +5,14 @@
 //!
 //! Scenarios (`--scenario`): `check` (default: all-reduce, broadcast, all-gather and barrier
 //! values, exit 0 when all agree), `bench` (all-reduce time of `--numel` f32 values),
-//! and the failure cases the tests use: `dead-peer` (after a barrier, ranks above 0 leave
-//! and rank 0 all-reduces), `hang` (the same, but ranks above 0 sleep instead of leaving),
-//! `mismatch` (all-gather of unequal shapes). Options: `--backend gloo|nccl`, `--timeout-ms N`, `--threads N`, `--numel N`,
-//! `--iters N`. Exit status: 0 when the scenario's outcome is right, 1 on an error.
+//! and the failure cases the tests use, where after a barrier the last rank stops taking part
+//! and the others all-reduce: `dead-peer` (it exits), `hang` (it stops itself with SIGSTOP,
+//! heartbeat included, as a hung machine), `stall` (its main thread sleeps while its
+//! heartbeat goes on, as a rank stuck in its own code), `dead-host` (rank 0, the store's host,
+//! exits instead and the others all-reduce); and `mismatch` (all-gather of
+//! unequal shapes). Options: `--backend gloo|nccl`, `--timeout-ms N`, `--threads N`,
+//! `--numel N`, `--iters N`. Exit status: 0 when the scenario's outcome is right, 1 on an
+//! error.
 use ecg_dist::{Backend, Launch, ProcessGroup};
 use std::time::{Duration, Instant};
 use tch::{Device, Kind, Tensor};
@@ -91,15 +95,17 @@ fn run() -> Result<(), String> {
     match args.scenario.as_str() {
         "check" => check(&pg, device),
         "bench" => bench(&pg, device, args.numel, args.iters),
-        // Every rank is past joining (the barrier) before one of them leaves or stops.
-        "dead-peer" | "hang" if pg.rank() > 0 => {
+        // Every rank is past joining (the barrier) before the last one leaves or stops.
+        "dead-peer" | "hang" | "stall" | "dead-host" if leaves(&args.scenario, &pg) => {
             pg.barrier().map_err(|e| e.to_string())?;
-            if args.scenario == "hang" {
-                std::thread::sleep(Duration::from_secs(3600));
+            match args.scenario.as_str() {
+                "hang" => stop_myself()?,
+                "stall" => std::thread::sleep(Duration::from_secs(3600)),
+                _ => {}
             }
             std::process::exit(0)
         }
-        "dead-peer" | "hang" => {
+        "dead-peer" | "hang" | "stall" | "dead-host" => {
             pg.barrier().map_err(|e| e.to_string())?;
             let t = Tensor::ones([4], (Kind::Float, device));
             let started = Instant::now();
@@ -116,6 +122,25 @@ fn run() -> Result<(), String> {
         }
         other => Err(format!("unknown scenario {other:?}")),
     }
+}
+
+/// Whether this rank is the one that stops taking part: rank 0 (the store's host) in
+/// `dead-host`, the last rank otherwise.
+fn leaves(scenario: &str, pg: &ProcessGroup) -> bool {
+    if scenario == "dead-host" {
+        pg.rank() == 0
+    } else {
+        pg.rank() + 1 == pg.world_size()
+    }
+}
+
+/// SIGSTOP to this whole process (every thread stops until SIGCONT or SIGKILL).
+fn stop_myself() -> Result<(), String> {
+    std::process::Command::new("kill")
+        .args(["-STOP", &std::process::id().to_string()])
+        .status()
+        .map_err(|e| format!("kill -STOP: {e}"))?;
+    Ok(())
 }
 
 fn expect_eq(what: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
