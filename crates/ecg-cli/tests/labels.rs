@@ -176,6 +176,136 @@ fn from_pack_matches_golden() {
             .arg(&out),
     );
     compare(&out, &golden("subdiagnostic"), "subdiagnostic (pack)");
+    // `ecg labels pack` builds the task as training does, and gives the same numbers.
+    let out = tmp.path().join("out-pack");
+    run_ok(
+        ecg()
+            .args(["labels", "pack", "--task", "subdiagnostic", "--pack"])
+            .arg(&pack)
+            .arg("--out")
+            .arg(&out),
+    );
+    compare(
+        &out,
+        &golden("subdiagnostic"),
+        "subdiagnostic (labels pack)",
+    );
+}
+
+/// A CPSC2018-style pack counted on the run's own training folds (1-2 of a small run):
+/// counts by hand, the fold outside them unseen.
+#[test]
+fn labels_pack_counts_class_tasks_on_the_given_training_folds() {
+    let sets: [(&[&str], u8); 4] = [
+        (&["AF", "RBBB"], 1),
+        (&["AF"], 1),
+        (&["Normal"], 2),
+        (&["AF", "RBBB", "PVC"], 3),
+    ];
+    let records: Vec<ecg_io::pack::PackedRecord> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, (codes, fold))| ecg_io::pack::PackedRecord {
+            id: format!("A{i:04}"),
+            ecg_id: None,
+            patient_id: None,
+            fold: *fold,
+            codes: codes.iter().map(|c| (c.to_string(), 100.0)).collect(),
+            codes_raw: codes.join(","),
+            age: None,
+            sex: None,
+        })
+        .collect();
+    let meta = ecg_io::pack::PackMeta {
+        dataset: "cpsc2018".into(),
+        version: String::new(),
+        rate: 100,
+        leads: vec!["I".into()],
+        samples: 1,
+        preprocessing: "none (labels test)".into(),
+        bandpass: None,
+        source: "hand-made".into(),
+        statements: vec![],
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pack = tmp.path().join("cpsc.safetensors");
+    ecg_io::pack::write_pack(&pack, &meta, &records, &[0.0f32; 4]).expect("pack");
+    let out = tmp.path().join("out");
+    run_ok(
+        ecg()
+            .args([
+                "labels",
+                "pack",
+                "--task",
+                "classes",
+                "--train-folds",
+                "1-2",
+                "--pack",
+            ])
+            .arg(&pack)
+            .arg("--out")
+            .arg(&out),
+    );
+    let (names, counts) = read_csv(&out.join("cooccurrence.csv"));
+    let at = |a: &str, b: &str| {
+        let i = names.iter().position(|n| n == a).expect("class");
+        let j = names.iter().position(|n| n == b).expect("class");
+        (i, j)
+    };
+    let count = |a, b| {
+        let (i, j) = at(a, b);
+        counts[i][j]
+    };
+    // Folds 1-2 only: PVC (fold 3) never counted, AF twice, AF+RBBB once.
+    assert_eq!(
+        (
+            count("AF", "AF"),
+            count("RBBB", "RBBB"),
+            count("AF", "RBBB"),
+            count("PVC", "PVC")
+        ),
+        (2.0, 1.0, 1.0, 0.0)
+    );
+    let (_, e) = read_csv(&out.join("conditional.csv"));
+    let (i, j) = at("RBBB", "AF");
+    // E[RBBB][AF] = t(RBBB, AF) / t(AF) = 1/2; E[AF][RBBB] = 1/1.
+    assert_eq!((e[i][j], e[j][i]), (0.5, 1.0));
+    let title = std::fs::read_to_string(out.join("cosine.svg")).expect("svg");
+    assert!(title.contains("folds 1-2, 3 records"), "svg title");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(summary["train_folds"], serde_json::json!([1, 2]));
+    // A bad fold list and an unknown task are clear errors.
+    let bad = ecg()
+        .args([
+            "labels",
+            "pack",
+            "--task",
+            "classes",
+            "--train-folds",
+            "0-11",
+            "--pack",
+        ])
+        .arg(&pack)
+        .arg("--out")
+        .arg(tmp.path().join("bad"))
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--train-folds"));
+    let bad = ecg()
+        .args(["labels", "pack", "--task", "nonsense", "--pack"])
+        .arg(&pack)
+        .arg("--out")
+        .arg(tmp.path().join("bad"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("nonsense") && err.contains("cpsc.safetensors"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod calibrate;
 pub mod cinc2021;
 pub mod error;
 pub mod hefei;
+pub mod pack;
 pub mod ptbxl;
 pub mod stats;
 pub mod task;

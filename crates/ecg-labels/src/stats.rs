@@ -74,7 +74,12 @@ impl LabelStats {
 
     /// Counts over the records of `labels` in folds 1–8 (the only folds statistics may see).
     pub fn training(labels: &TaskLabels) -> Result<Self> {
-        Self::from_multi_hot(&labels.classes, labels.y_in_folds(&TRAIN_FOLDS).view())
+        Self::on_folds(labels, &TRAIN_FOLDS)
+    }
+
+    /// Counts over the records of `labels` in `folds` (a run's training folds).
+    pub fn on_folds(labels: &TaskLabels, folds: &[u8]) -> Result<Self> {
+        Self::from_multi_hot(&labels.classes, labels.y_in_folds(folds).view())
     }
 
     /// t(i).

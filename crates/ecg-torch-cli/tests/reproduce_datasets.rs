@@ -49,6 +49,15 @@ fn check(run: &Path, plan: &Plan, task: &str, published: &[&str]) {
         }
     }
     let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+    // E and C of the run's training folds, drawn and linked from the report.
+    for f in ["conditional.svg", "cosine.svg", "cosine.csv"] {
+        let p = run.join(task).join("labels").join(f);
+        assert!(p.is_file(), "{} missing", p.display());
+    }
+    assert!(
+        report.contains("### Label statistics (") && report.contains("labels/cosine.svg"),
+        "report lacks the label statistics:\n{report}"
+    );
     for p in published {
         assert!(report.contains(p), "report lacks {p}:\n{report}");
     }

@@ -1,7 +1,10 @@
 //! `ecg labels`: label statistics of a dataset (docs/METHODS.md §2), thin over ecg-labels.
 //!
 //! `ecg labels ptbxl (--data DIR | --pack FILE) --task TASK --out DIR` builds the PTB-XL
-//! task as the benchmark does, counts on folds 1–8 and writes into DIR:
+//! task as the benchmark does and counts on folds 1–8; `ecg labels pack --pack FILE --task
+//! TASK [--train-folds 1-8] --out DIR` builds any pack's task as training does (CPSC2018,
+//! Hefei-Tianchi, CinC 2021, manifest packs; `ecg_labels::pack::pack_task`) and counts on
+//! the given training folds. Both write into DIR:
 //!
 //! ```text
 //! cooccurrence.csv   t(i,j), diagonal t(i)          (names as header and first column)
@@ -32,6 +35,28 @@ pub enum Cmd {
 pub enum Dataset {
     /// A PTB-XL task, from the CSV tables (--data) or a packed file (--pack).
     Ptbxl(PtbxlArgs),
+    /// Any pack's task, built as `ecg train` builds it (e.g. `classes` of a CPSC2018 or
+    /// CinC 2021 pack, `zhou2024` of a Hefei-Tianchi pack).
+    Pack(PackArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PackArgs {
+    /// A packed dataset (safetensors, `ecg pack`).
+    #[arg(long)]
+    pack: PathBuf,
+    /// The task, as `data.task` of a training config.
+    #[arg(long)]
+    task: String,
+    /// The folds statistics may see (the run's training folds), e.g. `1-8` or `1,2,3`.
+    #[arg(long, default_value = "1-8")]
+    train_folds: String,
+    /// Keep a label only if its likelihood is >= this (default: every label).
+    #[arg(long, default_value_t = 0.0)]
+    min_likelihood: f64,
+    /// Output directory (created).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -61,7 +86,108 @@ pub fn run(cmd: Cmd) -> Result<()> {
         Cmd::Labels {
             dataset: Dataset::Ptbxl(a),
         } => ptbxl(&a),
+        Cmd::Labels {
+            dataset: Dataset::Pack(a),
+        } => pack(&a),
     }
+}
+
+/// `1-8`, `9`, `1,3,5` or a mix (`1-6,9`); every fold in 1..=10.
+fn parse_folds(text: &str) -> Result<Vec<u8>> {
+    let mut folds = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (u8, u8) = (a.trim().parse()?, b.trim().parse()?);
+        if a == 0 || b > 10 || a > b {
+            bail!("--train-folds `{text}`: `{part}` is not a fold range within 1..=10");
+        }
+        folds.extend(a..=b);
+    }
+    Ok(folds)
+}
+
+fn pack(a: &PackArgs) -> Result<()> {
+    let folds = parse_folds(&a.train_folds)
+        .with_context(|| format!("--train-folds `{}`", a.train_folds))?;
+    let p = ecg_io::pack::PackedDataset::open(&a.pack)
+        .with_context(|| format!("opening pack {}", a.pack.display()))?;
+    let labels = ecg_labels::pack::pack_task(p.meta(), p.records(), &a.task, a.min_likelihood)
+        .with_context(|| format!("building task `{}` from {}", a.task, a.pack.display()))?;
+    let stats = LabelStats::on_folds(&labels, &folds).with_context(|| {
+        format!(
+            "counting labels of `{}` on folds {folds:?} of {}",
+            a.task,
+            a.pack.display()
+        )
+    })?;
+    let title = format!("{} {}", p.meta().dataset, a.task);
+    let folds_text = fold_text(&folds);
+    write_outputs(&a.out, &title, &folds_text, &labels, &stats)?;
+    let summary = serde_json::json!({
+        "task": a.task,
+        "dataset": p.meta().dataset,
+        "source": a.pack,
+        "min_likelihood": a.min_likelihood,
+        "classes": labels.classes.names(),
+        "train_folds": folds,
+        "train_records": stats.records,
+        "train_label_counts": stats.label_counts(),
+        "records_kept": labels.len(),
+        "records_dropped": labels.dropped.len(),
+    });
+    write(
+        &a.out.join("summary.json"),
+        &serde_json::to_string_pretty(&summary)?,
+    )
+}
+
+/// "folds 1-8" for consecutive folds, else "folds 1,3,5" (ASCII: it goes into SVG titles).
+fn fold_text(folds: &[u8]) -> String {
+    let consecutive = folds.windows(2).all(|w| w[1] == w[0] + 1);
+    match (folds.first(), folds.last()) {
+        (Some(a), Some(b)) if consecutive && a != b => format!("folds {a}-{b}"),
+        (Some(a), Some(_)) if folds.len() == 1 => format!("fold {a}"),
+        _ => format!(
+            "folds {}",
+            folds
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+/// The three matrices as CSV and E and C as heatmaps, into `out` (created).
+fn write_outputs(
+    out: &Path,
+    title: &str,
+    folds: &str,
+    labels: &ecg_labels::TaskLabels,
+    stats: &LabelStats,
+) -> Result<()> {
+    let names = labels.classes.names();
+    let (e, c) = (stats.conditional(), stats.cosine());
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    write(
+        &out.join("cooccurrence.csv"),
+        &matrix_csv(names, stats.counts.view())?,
+    )?;
+    write(&out.join("conditional.csv"), &matrix_csv(names, e.view())?)?;
+    write(&out.join("cosine.csv"), &matrix_csv(names, c.view())?)?;
+    let title = |what: &str| format!("{title}: {what} ({folds}, {} records)", stats.records);
+    heatmap(
+        &out.join("conditional.svg"),
+        names,
+        e.view(),
+        &title("E[i][j] = t(i,j) / t(j)"),
+    )?;
+    heatmap(
+        &out.join("cosine.svg"),
+        names,
+        c.view(),
+        &title("C[i][j] = t(i,j) / sqrt(t(i) t(j))"),
+    )
 }
 
 fn ptbxl(a: &PtbxlArgs) -> Result<()> {
@@ -107,35 +233,12 @@ fn ptbxl(a: &PtbxlArgs) -> Result<()> {
         )
     })?;
     let names = labels.classes.names();
-    let (e, c) = (stats.conditional(), stats.cosine());
-
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    write(
-        &a.out.join("cooccurrence.csv"),
-        &matrix_csv(names, stats.counts.view())?,
-    )?;
-    write(
-        &a.out.join("conditional.csv"),
-        &matrix_csv(names, e.view())?,
-    )?;
-    write(&a.out.join("cosine.csv"), &matrix_csv(names, c.view())?)?;
-    let title = |what: &str| {
-        format!(
-            "PTB-XL {task}: {what} (folds 1-8, {} records)",
-            stats.records
-        )
-    };
-    heatmap(
-        &a.out.join("conditional.svg"),
-        names,
-        e.view(),
-        &title("E[i][j] = t(i,j) / t(j)"),
-    )?;
-    heatmap(
-        &a.out.join("cosine.svg"),
-        names,
-        c.view(),
-        &title("C[i][j] = t(i,j) / sqrt(t(i) t(j))"),
+    write_outputs(
+        &a.out,
+        &format!("PTB-XL {task}"),
+        "folds 1-8",
+        &labels,
+        &stats,
     )?;
     let summary = serde_json::json!({
         "task": task.name(),
@@ -295,8 +398,24 @@ fn heatmap(path: &Path, names: &[String], m: ArrayView2<f64>, title: &str) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::viridis;
+    use super::{fold_text, parse_folds, viridis};
     use plotters::style::RGBColor;
+
+    #[test]
+    fn train_folds_parse_as_ranges_and_lists_and_refuse_the_rest() {
+        assert_eq!(
+            parse_folds("1-8").expect("range"),
+            (1..=8).collect::<Vec<u8>>()
+        );
+        assert_eq!(parse_folds("1-6, 9").expect("mix"), [1, 2, 3, 4, 5, 6, 9]);
+        assert_eq!(parse_folds("3").expect("one"), [3]);
+        for bad in ["0-8", "1-11", "8-1", "x", "", "1-"] {
+            assert!(parse_folds(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(fold_text(&[1, 2, 3, 4, 5, 6]), "folds 1-6");
+        assert_eq!(fold_text(&[9]), "fold 9");
+        assert_eq!(fold_text(&[1, 3]), "folds 1,3");
+    }
 
     #[test]
     fn viridis_ends_and_clamps() {
