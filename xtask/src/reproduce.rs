@@ -535,12 +535,7 @@ pub fn build_ecg(root: &Path) -> Result<PathBuf> {
 /// Run the whole pipeline with the given `ecg` binary.
 pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     let tasks = opts.tasks();
-    if opts.nproc.is_some() && !root.join(".venv/bin/torchrun").is_file() {
-        bail!(
-            "--nproc runs the training stages under {}, which is missing: run `cargo xtask setup`",
-            root.join(".venv/bin/torchrun").display()
-        );
-    }
+    check_torchrun(root, opts)?;
     for t in &tasks {
         if !TASKS.contains(&t.as_str()) {
             bail!("unknown task `{t}`; tasks: {}", TASKS.join(", "));
@@ -800,6 +795,19 @@ pub(crate) fn prepare_training(
             .with_context(|| format!("clearing the stale run folder {}", out_dir.display()))?;
     }
     mark_attempt(run, runner, st)
+}
+
+/// With `--nproc`, the training stages need the project's torchrun: a clear error first,
+/// not a failed stage later.
+pub(crate) fn check_torchrun(root: &Path, opts: &Options) -> Result<()> {
+    let torchrun = root.join(".venv/bin/torchrun");
+    if opts.nproc.is_some() && !torchrun.is_file() {
+        bail!(
+            "--nproc runs the training stages under {}, which is missing: run `cargo xtask setup`",
+            torchrun.display()
+        );
+    }
+    Ok(())
 }
 
 /// A training stage (`ecg train|distill|pretrain …`): `ecg` itself, or with `--nproc N`

@@ -3,7 +3,7 @@
 //! on synthetic data in each dataset's layout (`ecg synth`), and CPSC2018 also on the 10
 //! real recordings of ../shared/data/cpsc2018-sample. Each run must write every model's
 //! metrics (and calibrated metrics where the plan calibrates) and a report with the papers'
-//! numbers beside ours.
+//! numbers beside ours. The Hefei run trains as 2 ranks under torchrun (`--nproc 2`).
 mod support;
 use std::path::{Path, PathBuf};
 use xtask::pipelines::{self, Plan};
@@ -67,7 +67,11 @@ fn check(run: &Path, plan: &Plan, task: &str, published: &[&str]) {
 fn reproduce_hefei_on_synthetic_data() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let plan = pipelines::hefei::plan();
-    let out = run(&plan, &opts(tmp.path(), None, 80));
+    // As 2 data-parallel ranks under torchrun (Gloo, 127.0.0.1): the datasets beside
+    // PTB-XL take `--nproc` the same way.
+    let mut o = opts(tmp.path(), None, 80);
+    o.nproc = Some(2);
+    let out = run(&plan, &o);
     check(
         &out,
         &plan,
@@ -86,6 +90,20 @@ fn reproduce_hefei_on_synthetic_data() {
             .expect("json");
     assert_eq!(info["dataset"], "hefei");
     assert_eq!(info["synthetic"], true);
+    assert_eq!(info["nproc"], 2);
+    let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(
+        report.contains("| data-parallel ranks (training stages) | 2 |"),
+        "{report}"
+    );
+    for m in &plan.models {
+        let p = out.join("zhou2024").join(m.dir).join("distributed.json");
+        let w: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .expect("json");
+        assert_eq!(w["world_size"], 2, "{}", m.dir);
+    }
 }
 
 #[test]

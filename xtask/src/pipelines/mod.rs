@@ -140,13 +140,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 /// Run a dataset's pipeline with the given `ecg` binary; returns the run folder.
 pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathBuf> {
-    if opts.nproc.is_some() {
-        bail!(
-            "--nproc: data-parallel stages are wired into `reproduce ptbxl` and `demo`; run \
-             `ecg train` under torchrun yourself for {} (docs/distributed.md)",
-            plan.dataset
-        );
-    }
+    reproduce::check_torchrun(root, opts)?;
     let tasks: Vec<String> = match &opts.tasks {
         Some(t) => t.clone(),
         None => plan.default_tasks.iter().map(|s| s.to_string()).collect(),
@@ -230,6 +224,7 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
             "models": plan.models.iter().map(|m| m.dir).collect::<Vec<_>>(),
             "device": opts.device,
             "seed": opts.seed,
+            "nproc": opts.nproc.unwrap_or(1),
         }),
     )?;
 
@@ -262,7 +257,7 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
         )?;
         for m in &plan.models {
             let cfg = write_config(root, &run, plan, task, m, &pack, &folds, opts)?;
-            train_and_eval(ecg, &run, &mut runner, task, m, &cfg, opts)?;
+            train_and_eval(root, ecg, &run, &mut runner, task, m, &cfg, opts)?;
         }
     }
     runner.force.push("report".into());
@@ -284,7 +279,9 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
     Ok(run)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn train_and_eval(
+    root: &Path,
     ecg: &Path,
     run: &Path,
     runner: &mut Runner,
@@ -296,17 +293,17 @@ fn train_and_eval(
     let out_dir = run.join(task).join(m.dir);
     let ckpt = out_dir.join("checkpoint-best.safetensors");
     let train_name = format!("train/{task}/{}", m.dir);
+    // `ecg` itself, or N ranks of it under torchrun (`--nproc N`).
+    let stage = reproduce::training_stage(&train_name, ecg, root, opts);
     let mut st = if m.distill {
-        Stage::new(&train_name, ecg)
+        stage
             .args(["distill", "--config"])
             .arg_path(cfg)
             .args(["--teacher"])
             .arg_path(&teacher_checkpoint(run, task))
             .after(&format!("train/{task}/teacher"))
     } else {
-        Stage::new(&train_name, ecg)
-            .args(["train", "--config"])
-            .arg_path(cfg)
+        stage.args(["train", "--config"]).arg_path(cfg)
     };
     st = st.content(cfg).after("pack").output(&ckpt);
     reproduce::prepare_training(run, runner, &mut st, &out_dir)?;

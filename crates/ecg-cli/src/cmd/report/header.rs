@@ -24,6 +24,7 @@ pub fn section(info: &Value) -> String {
         ("n_records", "records (packed)"),
         ("profile", "profile"),
         ("device", "device"),
+        ("nproc", "data-parallel ranks (training stages)"),
         ("seed", "seed"),
         ("git_revision", "git revision"),
         ("libtorch", "libtorch"),
