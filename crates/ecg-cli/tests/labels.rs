@@ -130,6 +130,11 @@ fn from_csv_tables_matches_golden() {
         )
         .expect("json");
         assert_eq!(summary["task"], task);
+        assert_eq!(
+            summary["train_folds"],
+            serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8])
+        );
+        assert!(summary["min_samples"].is_number() && summary["records_kept"].is_number());
     }
 }
 
@@ -276,6 +281,9 @@ fn labels_pack_counts_class_tasks_on_the_given_training_folds() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
             .expect("json");
     assert_eq!(summary["train_folds"], serde_json::json!([1, 2]));
+    assert_eq!(summary["train_records"], 3);
+    assert_eq!(summary["task"], "classes");
+    assert!(summary["dataset"].is_string(), "{summary}");
     // A bad fold list and an unknown task are clear errors.
     let bad = ecg()
         .args([

@@ -121,24 +121,13 @@ fn pack(a: &PackArgs) -> Result<()> {
         )
     })?;
     let title = format!("{} {}", p.meta().dataset, a.task);
-    let folds_text = fold_text(&folds);
-    write_outputs(&a.out, &title, &folds_text, &labels, &stats)?;
-    let summary = serde_json::json!({
+    let options = serde_json::json!({
         "task": a.task,
         "dataset": p.meta().dataset,
         "source": a.pack,
         "min_likelihood": a.min_likelihood,
-        "classes": labels.classes.names(),
-        "train_folds": folds,
-        "train_records": stats.records,
-        "train_label_counts": stats.label_counts(),
-        "records_kept": labels.len(),
-        "records_dropped": labels.dropped.len(),
     });
-    write(
-        &a.out.join("summary.json"),
-        &serde_json::to_string_pretty(&summary)?,
-    )
+    write_outputs(&a.out, &title, &folds, &labels, &stats, options)
 }
 
 /// "folds 1-8" for consecutive folds, else "folds 1,3,5" (ASCII: it goes into SVG titles).
@@ -158,13 +147,15 @@ fn fold_text(folds: &[u8]) -> String {
     }
 }
 
-/// The three matrices as CSV and E and C as heatmaps, into `out` (created).
+/// The three matrices as CSV, E and C as heatmaps, and summary.json (`options`, naming the
+/// task and its source, plus the counts), into `out` (created).
 fn write_outputs(
     out: &Path,
     title: &str,
-    folds: &str,
+    folds: &[u8],
     labels: &ecg_labels::TaskLabels,
     stats: &LabelStats,
+    mut options: serde_json::Value,
 ) -> Result<()> {
     let names = labels.classes.names();
     let (e, c) = (stats.conditional(), stats.cosine());
@@ -175,7 +166,8 @@ fn write_outputs(
     )?;
     write(&out.join("conditional.csv"), &matrix_csv(names, e.view())?)?;
     write(&out.join("cosine.csv"), &matrix_csv(names, c.view())?)?;
-    let title = |what: &str| format!("{title}: {what} ({folds}, {} records)", stats.records);
+    let folds_text = fold_text(folds);
+    let title = |what: &str| format!("{title}: {what} ({folds_text}, {} records)", stats.records);
     heatmap(
         &out.join("conditional.svg"),
         names,
@@ -187,7 +179,31 @@ fn write_outputs(
         names,
         c.view(),
         &title("C[i][j] = t(i,j) / sqrt(t(i) t(j))"),
-    )
+    )?;
+    let counts = serde_json::json!({
+        "classes": names,
+        "train_folds": folds,
+        "train_records": stats.records,
+        "train_label_counts": stats.label_counts(),
+        "records_kept": labels.len(),
+        "records_dropped": labels.dropped.len(),
+    });
+    if let (Some(o), serde_json::Value::Object(c)) = (options.as_object_mut(), counts) {
+        o.extend(c);
+    }
+    write(
+        &out.join("summary.json"),
+        &serde_json::to_string_pretty(&options)?,
+    )?;
+    tracing::info!(
+        classes = names.len(),
+        train_records = stats.records,
+        kept = labels.len(),
+        dropped = labels.dropped.len(),
+        out = %out.display(),
+        "label statistics written"
+    );
+    Ok(())
 }
 
 fn ptbxl(a: &PtbxlArgs) -> Result<()> {
@@ -232,40 +248,20 @@ fn ptbxl(a: &PtbxlArgs) -> Result<()> {
             source.display()
         )
     })?;
-    let names = labels.classes.names();
-    write_outputs(
-        &a.out,
-        &format!("PTB-XL {task}"),
-        "folds 1-8",
-        &labels,
-        &stats,
-    )?;
-    let summary = serde_json::json!({
+    let options = serde_json::json!({
         "task": task.name(),
         "source": source,
         "min_likelihood": a.min_likelihood,
         "min_samples": a.min_samples,
-        "classes": names,
-        "train_folds": ecg_labels::TRAIN_FOLDS,
-        "train_records": stats.records,
-        "train_label_counts": stats.label_counts(),
-        "records_kept": labels.len(),
-        "records_dropped": labels.dropped.len(),
     });
-    write(
-        &a.out.join("summary.json"),
-        &serde_json::to_string_pretty(&summary)?,
-    )?;
-    tracing::info!(
-        task = task.name(),
-        classes = names.len(),
-        train_records = stats.records,
-        kept = labels.len(),
-        dropped = labels.dropped.len(),
-        out = %a.out.display(),
-        "label statistics written"
-    );
-    Ok(())
+    write_outputs(
+        &a.out,
+        &format!("PTB-XL {task}"),
+        &ecg_labels::TRAIN_FOLDS,
+        &labels,
+        &stats,
+        options,
+    )
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
