@@ -657,16 +657,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
         runner.run(&st)?;
     }
     for task in &tasks {
-        let labels_dir = run.join(task).join("labels");
-        runner.run(
-            &Stage::new(format!("labels/{task}"), ecg)
-                .args(["labels", "ptbxl", "--task", task, "--pack"])
-                .arg_path(&pack)
-                .args(["--out"])
-                .arg_path(&labels_dir)
-                .after("pack")
-                .output(&labels_dir.join("cosine.csv")),
-        )?;
+        runner.run(&labels_stage(ecg, &run, task, &pack, &["ptbxl"]))?;
         for m in models(&opts.profile) {
             let cfg = write_config(root, &run, task, &m, &pack, opts)?;
             let out_dir = run.join(task).join(m.dir);
@@ -795,6 +786,21 @@ pub(crate) fn prepare_training(
             .with_context(|| format!("clearing the stale run folder {}", out_dir.display()))?;
     }
     mark_attempt(run, runner, st)
+}
+
+/// `ecg labels <how…> --task T --pack P --out <run>/T/labels`: E and C of a task's training
+/// folds, which the report draws (`how`: `ptbxl`, or `pack --train-folds …`).
+pub(crate) fn labels_stage(ecg: &Path, run: &Path, task: &str, pack: &Path, how: &[&str]) -> Stage {
+    let dir = run.join(task).join("labels");
+    Stage::new(format!("labels/{task}"), ecg)
+        .args(["labels"])
+        .args(how)
+        .args(["--task", task, "--pack"])
+        .arg_path(pack)
+        .args(["--out"])
+        .arg_path(&dir)
+        .after("pack")
+        .output(&dir.join("cosine.csv"))
 }
 
 /// With `--nproc`, the training stages need the project's torchrun: a clear error first,

@@ -237,24 +237,13 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
     for task in &tasks {
         // E and C on the run's training folds, as the teacher's embedding and the
         // calibration see them; the report draws them.
-        let labels_dir = run.join(task).join("labels");
-        runner.run(
-            &Stage::new(format!("labels/{task}"), ecg)
-                .args([
-                    "labels",
-                    "pack",
-                    "--task",
-                    task,
-                    "--train-folds",
-                    &train_folds,
-                ])
-                .args(["--pack"])
-                .arg_path(&pack)
-                .args(["--out"])
-                .arg_path(&labels_dir)
-                .after("pack")
-                .output(&labels_dir.join("cosine.csv")),
-        )?;
+        runner.run(&reproduce::labels_stage(
+            ecg,
+            &run,
+            task,
+            &pack,
+            &["pack", "--train-folds", &train_folds],
+        ))?;
         for m in &plan.models {
             let cfg = write_config(root, &run, plan, task, m, &pack, &folds, opts)?;
             train_and_eval(root, ecg, &run, &mut runner, task, m, &cfg, opts)?;
