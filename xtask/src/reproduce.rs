@@ -40,6 +40,9 @@ options:
                       (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
                       (the 9 classes); hefei `zhou2024` (default) and `classes`.
   --seed S            seed for every model and the synthetic data (default 42).
+  --difficulty D      demo: the synthetic benchmark's difficulty (`ecg synth ptbxl
+                      --difficulty`: easy, medium, hard or a level 0..=10). Default:
+                      the demo's benchmark (docs/benchmark.md).
   --nproc N           run every training stage (train, distill, pretrain) as N data-parallel
                       ranks under `.venv/bin/torchrun --standalone --no-python` (Gloo on
                       CPU, NCCL on CUDA; see docs/distributed.md). Default: one process.
@@ -49,6 +52,8 @@ options:
 /// (measured: 3000 records × 10 epochs took 12 min; time scales with records × epochs).
 pub const DEMO_RECORDS: usize = 2000;
 pub const DEMO_EPOCHS: usize = 8;
+/// The demo's synthetic benchmark difficulty (docs/benchmark.md).
+pub const DEMO_DIFFICULTY: &str = "medium";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Profile {
@@ -74,6 +79,8 @@ pub struct Options {
     pub seed: u64,
     /// Data-parallel ranks per training stage (`None`: one process, no launcher).
     pub nproc: Option<usize>,
+    /// `ecg synth --difficulty` for the demo's data (easy, medium, hard or a level).
+    pub difficulty: String,
 }
 
 impl Options {
@@ -92,6 +99,7 @@ impl Options {
             synthetic: false,
             seed: 42,
             nproc: None,
+            difficulty: DEMO_DIFFICULTY.into(),
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -139,6 +147,14 @@ impl Options {
                     o.records_given = true;
                 }
                 "--synthetic" => o.synthetic = true,
+                "--difficulty" => {
+                    let d = val("--difficulty")?;
+                    let known = ["easy", "medium", "hard"].contains(&d.as_str());
+                    if !known && !d.parse::<f64>().is_ok_and(|x| (0.0..=10.0).contains(&x)) {
+                        bail!("--difficulty must be easy, medium, hard or a number in 0..=10, not `{d}`");
+                    }
+                    o.difficulty = d;
+                }
                 "--seed" => {
                     o.seed = val("--seed")?
                         .parse()
@@ -568,6 +584,8 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                 &opts.seed.to_string(),
                 "--rates",
                 "100",
+                "--difficulty",
+                &opts.difficulty,
                 "--out",
             ])
             .arg_path(&dir)
