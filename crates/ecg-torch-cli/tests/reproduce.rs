@@ -43,6 +43,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         synthetic: false,
         seed: 7,
         nproc: None,
+        difficulty: "easy".into(),
     }
 }
 

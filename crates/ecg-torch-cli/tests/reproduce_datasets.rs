@@ -24,6 +24,7 @@ fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
         records_given: true,
         seed: 5,
         nproc: None,
+        difficulty: "easy".into(),
     }
 }
 
