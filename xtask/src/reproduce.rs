@@ -35,8 +35,8 @@ options:
   --force STAGE       redo STAGE (and, through fingerprints, what depends on it); repeatable;
                       `all` redoes everything. Stage names are printed as they run.
   --records N         demo / --synthetic: synthetic records to generate (demo: 2000; its
-                      teacher trains up to 16 epochs, the students (preset student-tiny)
-                      up to 12, or --epochs, each stopped early on validation macro-AUC).
+                      teacher trains up to 10 epochs, the students (preset student-tiny)
+                      up to 8, or --epochs, each stopped early on validation macro-AUC).
   --synthetic         cpsc2018 / hefei: run on a synthetic dataset in the dataset's layout
                       (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
                       (the 9 classes); hefei `zhou2024` (default) and `classes`.
@@ -55,10 +55,10 @@ options:
 /// validation macro-AUC (its best checkpoint is the one evaluated).
 pub const DEMO_RECORDS: usize = 2000;
 /// The most epochs a demo student trains (its budget; early stopping ends it sooner).
-pub const DEMO_EPOCHS: usize = 12;
+pub const DEMO_EPOCHS: usize = 8;
 /// The demo teacher's budget: the label-correlation network's decoder learns more slowly
 /// than the students (at an equal 8 epochs it was still rising and below them).
-pub const DEMO_TEACHER_EPOCHS: usize = 16;
+pub const DEMO_TEACHER_EPOCHS: usize = 10;
 /// The demo's students (12-lead and lead I, with and without distillation): a preset of
 /// the teacher's family small enough to stay below the teacher on the demo's benchmark.
 pub const DEMO_STUDENT: &str = "student-tiny";
