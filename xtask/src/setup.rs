@@ -48,6 +48,7 @@ pub fn ensure(root: &Path) -> Result<PathBuf> {
         }
     };
     link_torch(&venv, &torch_dir)?;
+    launcher_needs(&python)?;
     dist_headers(&venv, &python, &torch_dir);
     Ok(torch_dir)
 }
@@ -114,6 +115,43 @@ fn install_torch(python: &Path) -> Result<()> {
         .context("running pip install torch")?;
     if !status.success() {
         bail!("`pip install torch=={TORCH_VERSION}` failed ({status}); is PyPI reachable?");
+    }
+    Ok(())
+}
+
+/// What `.venv/bin/torchrun` imports at start besides torch: numpy (without it every launch
+/// warns "Failed to initialize NumPy"). Installed when `import numpy` fails; a failed install
+/// is a warning only (torchrun works without it).
+fn launcher_needs(python: &Path) -> Result<()> {
+    let has = |module: &str| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if has("numpy") {
+        return Ok(());
+    }
+    eprintln!("xtask: installing numpy (torchrun warns without it)");
+    let ok = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "numpy",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok || !has("numpy") {
+        eprintln!(
+            "xtask: warning: `pip install numpy` into {} failed (is PyPI reachable?); torchrun \
+             will warn \"Failed to initialize NumPy\" at every launch",
+            python.display()
+        );
     }
     Ok(())
 }

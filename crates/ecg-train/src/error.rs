@@ -21,6 +21,15 @@ pub enum TrainError {
         #[source]
         source: tch::TchError,
     },
+    /// A checkpoint could not be written whole (full disk, file-size limit, …); the
+    /// previous one was left in place.
+    #[error("writing {what} into {dir} failed; the previous {what} there is intact: {source}")]
+    CheckpointWrite {
+        dir: PathBuf,
+        what: String,
+        #[source]
+        source: Box<TrainError>,
+    },
     #[error("data: {0}")]
     Data(String),
     #[error("device: {0}")]

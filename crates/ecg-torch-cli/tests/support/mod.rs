@@ -59,3 +59,4 @@ fn build_ecg() -> PathBuf {
     assert!(ecg.is_file(), "{} missing after the build", ecg.display());
     ecg
 }
+pub mod jobs;
