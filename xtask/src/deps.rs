@@ -6,7 +6,6 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 /// (crate, forbidden dependencies)
 pub const RULES: &[(&str, &[&str])] = &[
