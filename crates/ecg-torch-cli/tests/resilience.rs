@@ -176,6 +176,25 @@ fn sigterm_a_second_signal_and_a_full_disk_each_resume_to_the_uninterrupted_weig
         last(d, "s") == want,
         "SIGTERM + full disk + second signal + --resume auto differ from the uninterrupted run"
     );
+    // One metrics line per epoch, each over the whole epoch (the interrupted epochs'
+    // sums travel with their step checkpoints).
+    assert_eq!(metrics(d, "s"), metrics(d, "u"));
+}
+
+/// Per epoch of a run's metrics.jsonl: (epoch, global step, train loss, validation AUC).
+fn metrics(d: &Path, run: &str) -> Vec<(u64, u64, f64, f64)> {
+    let text = std::fs::read_to_string(d.join(format!("runs/{run}/metrics.jsonl"))).expect("m");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            (
+                v["epoch"].as_u64().expect("epoch"),
+                v["global_step"].as_u64().expect("step"),
+                v["train_loss"].as_f64().expect("loss"),
+                v["val_macro_auc"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect()
 }
 
 #[test]

@@ -204,6 +204,26 @@ pub struct RunState {
     pub epochs_since_best: usize,
     /// Whether early stopping or the last epoch ended the run.
     pub finished: bool,
+    /// The running sums of the epoch a stop interrupted (a step checkpoint, a signal), so
+    /// that its `metrics.jsonl` line still covers the whole epoch after the resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_sums: Option<EpochSums>,
+}
+
+/// Running sums of one epoch (losses summed over its steps, each the mean over the ranks).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochSums {
+    pub loss: f64,
+    pub task: f64,
+    pub kd: f64,
+    pub feature: f64,
+    pub clt: f64,
+    pub steps: usize,
+    pub records: usize,
+    pub lr: f64,
+    pub sync_seconds: f64,
+    /// Seconds spent in the epoch by earlier invocations (before a resume).
+    pub seconds: f64,
 }
 
 /// Paths of a run folder.

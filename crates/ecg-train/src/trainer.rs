@@ -259,19 +259,8 @@ pub fn train_with(
     t.finish(None)
 }
 
-/// Running sums of one epoch.
-#[derive(Debug, Default)]
-struct Sums {
-    loss: f64,
-    task: f64,
-    kd: f64,
-    feature: f64,
-    clt: f64,
-    steps: usize,
-    records: usize,
-    lr: f64,
-    sync_seconds: f64,
-}
+/// Running sums of one epoch, saved with a checkpoint in its middle.
+type Sums = checkpoint::EpochSums;
 
 /// The training loop of one rank, in named steps: [`Trainer::prepare`], then
 /// [`Trainer::epoch`] (its [`Trainer::step`]s, [`Trainer::validate`], the checkpoints) until
@@ -495,9 +484,13 @@ impl<'a> Trainer<'a> {
         )?;
         let span = self.epoch_span(epoch, loader.remaining());
         let enter = span.enter();
-        let mut sums = Sums {
-            lr: self.cfg.optim.lr,
-            ..Default::default()
+        // A resume in the middle of the epoch continues its sums.
+        let mut sums = match self.state.epoch_sums.take() {
+            Some(s) if self.state.steps_into_epoch > 0 => s,
+            _ => Sums {
+                lr: self.cfg.optim.lr,
+                ..Default::default()
+            },
         };
         let per_epoch = self.total_steps / self.cfg.train.epochs;
         for batch in loader {
@@ -506,7 +499,7 @@ impl<'a> Trainer<'a> {
                 .step(&batch?, epoch, &mut sums)
                 .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
             self.show_progress(&span, epoch, &sums, started);
-            if let Some(stop) = self.after_step(decision, per_epoch)? {
+            if let Some(stop) = self.after_step(decision, per_epoch, &sums, started)? {
                 return Ok(Some(stop));
             }
         }
@@ -523,8 +516,14 @@ impl<'a> Trainer<'a> {
         &mut self,
         decision: Decision,
         per_epoch: usize,
+        sums: &Sums,
+        started: Instant,
     ) -> Result<Option<Stop>, TrainError> {
         let step = self.state.global_step;
+        self.state.epoch_sums = Some(Sums {
+            seconds: sums.seconds + started.elapsed().as_secs_f64(),
+            ..sums.clone()
+        });
         let stop = if self.cfg.train.stop_after_steps == Some(step) {
             Some(Stop::AfterSteps)
         } else {
@@ -561,7 +560,8 @@ impl<'a> Trainer<'a> {
             return;
         }
         span.pb_inc(1);
-        let rate = sums.records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
+        let rate = sums.records as f64 / secs.max(1e-9);
         span.pb_set_message(&format!(
             "epoch {}/{} loss {:.4} {:.0} rec/s",
             epoch + 1,
@@ -708,6 +708,7 @@ impl<'a> Trainer<'a> {
         };
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
+        state.epoch_sums = None;
         if improved {
             state.best_val_auc = auc;
             state.best_epoch = Some(epoch + 1);
@@ -742,7 +743,7 @@ impl<'a> Trainer<'a> {
         started: Instant,
     ) -> Result<(), TrainError> {
         let n = sums.steps.max(1) as f64;
-        let secs = started.elapsed().as_secs_f64();
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
         let distil = self.teacher.as_ref();
         let line = EpochLine {
             epoch: epoch + 1,
