@@ -59,7 +59,7 @@ pub fn write_together(
             return Err(TrainError::CheckpointWrite {
                 dir: root.to_path_buf(),
                 what: name.to_string(),
-                source: Box::new(e),
+                cause: Box::new(e),
             });
         }
     };

@@ -23,12 +23,12 @@ pub enum TrainError {
     },
     /// A checkpoint could not be written whole (full disk, file-size limit, …); the
     /// previous one was left in place.
-    #[error("writing {what} into {dir} failed; the previous {what} there is intact: {source}")]
+    /// (`cause` is shown in the message, not chained, so that it is read once.)
+    #[error("writing {what} into {dir} failed; the previous {what} there is intact: {cause}")]
     CheckpointWrite {
         dir: PathBuf,
         what: String,
-        #[source]
-        source: Box<TrainError>,
+        cause: Box<TrainError>,
     },
     #[error("data: {0}")]
     Data(String),
