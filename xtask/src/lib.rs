@@ -21,7 +21,12 @@ pub fn workspace_root() -> PathBuf {
 /// xtask's package, not the build a child `cargo` makes: a build script that tracks one of
 /// them (ring tracks CARGO_MANIFEST_DIR) would see another value than in a plain
 /// `cargo build` and rebuild, and the plain build would rebuild again.
-const PER_PACKAGE_PREFIXES: &[&str] = &["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_"];
+const PER_PACKAGE_PREFIXES: &[&str] = &[
+    "CARGO_PKG_",
+    "CARGO_MANIFEST_",
+    "CARGO_CRATE_",
+    "CARGO_BIN_",
+];
 const PER_PACKAGE_VARS: &[&str] = &["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"];
 
 /// Whether `cargo run` set `name` for the package it runs (see [`PER_PACKAGE_PREFIXES`]).

@@ -48,7 +48,6 @@ pub fn ensure(root: &Path) -> Result<PathBuf> {
         }
     };
     link_torch(&venv, &torch_dir)?;
-    launcher_needs(&python)?;
     dist_headers(&venv, &python, &torch_dir);
     Ok(torch_dir)
 }
@@ -122,7 +121,8 @@ fn install_torch(python: &Path) -> Result<()> {
 /// What `.venv/bin/torchrun` imports at start besides torch: numpy (without it every launch
 /// warns "Failed to initialize NumPy"). Installed when `import numpy` fails; a failed install
 /// is a warning only (torchrun works without it).
-fn launcher_needs(python: &Path) -> Result<()> {
+pub fn launcher_needs(root: &Path) -> Result<()> {
+    let python = &root.join(".venv").join("bin").join("python");
     let has = |module: &str| {
         Command::new(python)
             .args(["-c", &format!("import {module}")])

@@ -78,15 +78,25 @@ fn torchrun_restarts_a_killed_rank_and_sigusr1_stops_both_ranks_at_one_step() {
     assert_eq!(o0.status.code(), Some(75), "rank 0:\n{e0}");
     assert_eq!(o1.status.code(), Some(75), "rank 1:\n{e1}");
     let step = stop_step(&e0).unwrap_or_else(|| panic!("rank 0 names its stop step:\n{e0}"));
-    assert_eq!(stop_step(&e1), Some(step), "rank 1 stops at rank 0's step:\n{e1}");
-    assert!(e1.contains("rank 1: "), "rank 1's lines carry its rank:\n{e1}");
+    assert_eq!(
+        stop_step(&e1),
+        Some(step),
+        "rank 1 stops at rank 0's step:\n{e1}"
+    );
+    assert!(
+        e1.contains("rank 1: "),
+        "rank 1's lines carry its rank:\n{e1}"
+    );
     assert!(
         !e1.contains("INFO"),
         "rank 1 prints warnings and errors only:\n{e1}"
     );
     assert!(!e0.contains('\x1b'), "no colour codes in a pipe:\n{e0}");
     assert_eq!(saved_step(&d.join("runs/s")), step);
-    assert!(step < (EPOCHS * 11) as u64, "the run ended before the signal");
+    assert!(
+        step < (EPOCHS * 11) as u64,
+        "the run ended before the signal"
+    );
     torchrun2(&torchrun, d, &["train", "--config", &s, "--resume", "auto"]);
     assert!(
         last(d, "s") == want,
@@ -183,7 +193,10 @@ fn sigterm_a_second_signal_and_a_full_disk_each_resume_to_the_uninterrupted_weig
     for (a, b) in ms.iter().zip(&mu) {
         let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * x.abs().max(y.abs()) || x == y;
         assert!(
-            a.0 == b.0 && a.1 == b.1 && close(a.2, b.2) && (close(a.3, b.3) || (a.3.is_nan() && b.3.is_nan())),
+            a.0 == b.0
+                && a.1 == b.1
+                && close(a.2, b.2)
+                && (close(a.3, b.3) || (a.3.is_nan() && b.3.is_nan())),
             "metrics differ: {a:?} vs {b:?}"
         );
     }
@@ -218,7 +231,10 @@ fn resume_auto_starts_an_empty_folder_and_still_refuses_another_config() {
     assert!(err.contains("starting one"), "{err}");
     let b = config(d, "b.toml", "fcn_wang", "runs/a", 2, "");
     let out = wait_bounded(
-        spawn(&mut ecg_cmd(d, &["train", "--config", &b, "--resume", "auto"])),
+        spawn(&mut ecg_cmd(
+            d,
+            &["train", "--config", &b, "--resume", "auto"],
+        )),
         LIMIT,
     );
     let err = String::from_utf8_lossy(&out.stderr);

@@ -493,7 +493,10 @@ impl TrainConfig {
         }
         if let Some(m) = self.train.checkpoint_every_minutes {
             if !(m.is_finite() && m > 0.0) {
-                return bad("train.checkpoint_every_minutes", "must be a positive number");
+                return bad(
+                    "train.checkpoint_every_minutes",
+                    "must be a positive number",
+                );
             }
         }
         if self.train.eval_batch_size == 0 {

@@ -848,7 +848,10 @@ pub(crate) fn resolve_resume(
     agree_f64(coll, &mut found, "agreeing whether to resume")?;
     let found = found[0] > 0.0;
     if found {
-        tracing::info!("--resume auto: continuing the run in {}", run.root.display());
+        tracing::info!(
+            "--resume auto: continuing the run in {}",
+            run.root.display()
+        );
     } else {
         tracing::info!(
             "--resume auto: no saved run in {}; starting one",

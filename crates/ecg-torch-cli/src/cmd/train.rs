@@ -301,8 +301,9 @@ pub fn run(cmd: Cmd) -> Result<()> {
             install_signals()?;
             let group = dist.join(&cfg)?;
             let rank = group.rank();
-            let o = ecg_train::lcd::pretrain_with(&cfg, resume_mode(resume), rank == 0, group.as_ref())
-                .with_context(|| format!("LCD pretraining with {}", config.display()))?;
+            let o =
+                ecg_train::lcd::pretrain_with(&cfg, resume_mode(resume), rank == 0, group.as_ref())
+                    .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             stopped_exit(o.stop.as_ref())?;
             if rank == 0 {
                 eprintln!(
