@@ -42,6 +42,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         records_given: false,
         synthetic: false,
         seed: 7,
+        data_seed: None,
         nproc: None,
     }
 }
