@@ -74,7 +74,7 @@ def main():
     (OUT / "expected.json").write_text(json.dumps({
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__},
         "t_quantiles": quantiles, "summaries": summaries, "paired_bootstrap": boot,
-    }, indent=1) + "\n")
+    }, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! One file per section (`header`, `results`, `calibration`, `curves`, `labels`, `size`,
-//! `protocol`, `references`; `datasets` for what only CPSC2018 and Hefei-Tianchi runs
+//! `claims` — every paper's claim with our verdict, in every report —, `protocol`,
+//! `references`; `seeds` for a run over seeds, whose run.json names its seed runs; `datasets` for what only CPSC2018 and Hefei-Tianchi runs
 //! have: the papers' per-label F1 and their protocol), each a function returning its
 //! Markdown. Every table is a
 //! [`table::Table`] and every chart goes through [`plot::draw`]. Published numbers are data
