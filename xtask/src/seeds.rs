@@ -73,7 +73,11 @@ fn out_dir(root: &Path, opts: &Options) -> Result<PathBuf> {
         Some(o) => std::env::current_dir()?.join(o),
         None if opts.demo => root.join("runs").join("demo-seeds"),
         None => {
-            let p = if opts.profile == Profile::Quick { "quick" } else { "full" };
+            let p = if opts.profile == Profile::Quick {
+                "quick"
+            } else {
+                "full"
+            };
             root.join("runs").join(format!("ptbxl-{p}-seeds"))
         }
     })
@@ -86,7 +90,12 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options, seeds: &[u64]) -> Result<Pat
     let mut dirs = vec![];
     for (k, &s) in seeds.iter().enumerate() {
         let name = format!("seed-{s}");
-        eprintln!("xtask: seed {s} ({} of {}): {}", k + 1, seeds.len(), out.join(&name).display());
+        eprintln!(
+            "xtask: seed {s} ({} of {}): {}",
+            k + 1,
+            seeds.len(),
+            out.join(&name).display()
+        );
         let mut o = opts.clone();
         o.seed = s;
         o.data_seed = Some(data_seed);
@@ -107,7 +116,17 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options, seeds: &[u64]) -> Result<Pat
         "seed_runs": dirs,
         "data_seed": if opts.demo { json!(data_seed) } else { json!(null) },
     });
-    for k in ["synthetic", "data_source", "n_records", "profile", "tasks", "device", "nproc", "dataset", "folds"] {
+    for k in [
+        "synthetic",
+        "data_source",
+        "n_records",
+        "profile",
+        "tasks",
+        "device",
+        "nproc",
+        "dataset",
+        "folds",
+    ] {
         if let Some(v) = info.get(k) {
             fields[k] = v.clone();
         }
@@ -119,7 +138,11 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options, seeds: &[u64]) -> Result<Pat
         .arg_path(&out)
         .output(&out.join("report.md"));
     runner.run(&rep)?;
-    eprintln!("xtask: report over {} seeds: {}", seeds.len(), out.join("report.md").display());
+    eprintln!(
+        "xtask: report over {} seeds: {}",
+        seeds.len(),
+        out.join("report.md").display()
+    );
     Ok(out)
 }
 

@@ -47,7 +47,13 @@ fn write_json(path: &Path, v: &serde_json::Value) {
 }
 
 /// A model folder as `ecg eval` leaves it (scores, labels, thresholds 0.5, classes, ids).
-fn model(tdir: &Path, dir: &str, y: &Array2<u8>, p: &Array2<f64>, calibrated: Option<&Array2<f64>>) {
+fn model(
+    tdir: &Path,
+    dir: &str,
+    y: &Array2<u8>,
+    p: &Array2<f64>,
+    calibrated: Option<&Array2<f64>>,
+) {
     let d = tdir.join(dir);
     std::fs::create_dir_all(&d).expect("mkdir");
     write_npy(&d.join("labels.npy"), y);
@@ -124,24 +130,52 @@ fn one_run_gets_verdicts_from_a_paired_bootstrap() {
     let dir = tempfile::tempdir().expect("tmp");
     run_folder(dir.path(), 300, 7);
     let md = report(dir.path());
-    assert!(md.contains("## Claims") && md.contains("**Decision rule.**"), "{md}");
+    assert!(
+        md.contains("## Claims") && md.contains("**Decision rule.**"),
+        "{md}"
+    );
     assert!(md.contains("seed 7, paired bootstrap over 300 test records, 1000 resamples"));
     let auc = "macro-AUC";
-    assert_eq!(verdict(&md, "teacher − student (no KD)", auc), "**reproduced**");
-    assert_eq!(verdict(&md, "KD student − student (no KD)", auc), "**not reproduced**");
-    assert_eq!(verdict(&md, "KD student − teacher", auc), "**not reproduced**");
+    assert_eq!(
+        verdict(&md, "teacher − student (no KD)", auc),
+        "**reproduced**"
+    );
+    assert_eq!(
+        verdict(&md, "KD student − student (no KD)", auc),
+        "**not reproduced**"
+    );
+    assert_eq!(
+        verdict(&md, "KD student − teacher", auc),
+        "**not reproduced**"
+    );
     let same = verdict(&md, "MVKT lead-I student − lead-I student alone", auc);
-    assert!(same.starts_with("not measurable: inconclusive at one seed"), "{same}");
-    let rare = verdict(&md, "teacher: calibrated − uncalibrated", "macro-F1, rare labels");
+    assert!(
+        same.starts_with("not measurable: inconclusive at one seed"),
+        "{same}"
+    );
+    let rare = verdict(
+        &md,
+        "teacher: calibrated − uncalibrated",
+        "macro-F1, rare labels",
+    );
     assert!(rare.starts_with("not measurable: inconclusive"), "{rare}");
-    assert!(md.contains("rare labels: R (3.0 %)"), "R is rare in training: {md}");
+    assert!(
+        md.contains("rare labels: R (3.0 %)"),
+        "R is rare in training: {md}"
+    );
     let lcd = md
         .lines()
         .find(|l| l.contains("(e) LCD pretraining"))
         .expect("claim (e) row");
-    assert!(lcd.contains("not measurable: the run has no LCD model"), "{lcd}");
+    assert!(
+        lcd.contains("not measurable: the run has no LCD model"),
+        "{lcd}"
+    );
     let svg = std::fs::read_to_string(dir.path().join("claims.svg")).expect("claims.svg");
-    assert!(svg.contains("reproduced") && md.contains("![paired differences with intervals](claims.svg)"));
+    assert!(
+        svg.contains("reproduced")
+            && md.contains("![paired differences with intervals](claims.svg)")
+    );
 }
 
 #[test]
@@ -150,7 +184,10 @@ fn a_small_test_fold_gets_no_verdict() {
     run_folder(dir.path(), 60, 3);
     let md = report(dir.path());
     let v = verdict(&md, "teacher − student (no KD)", "macro-AUC");
-    assert_eq!(v, "not measurable: the test fold has 60 records, fewer than 100");
+    assert_eq!(
+        v,
+        "not measurable: the test fold has 60 records, fewer than 100"
+    );
     assert!(!md.contains("| **reproduced** |"), "{md}");
 }
 
@@ -168,13 +205,32 @@ fn seed_runs_aggregate_with_student_t() {
     );
     let md = report(dir.path());
     assert!(md.contains("## Task `superdiagnostic` over seeds"), "{md}");
-    assert!(md.contains("0.800 ± 0.000 (3)"), "mean ± std over seeds: {md}");
+    assert!(
+        md.contains("0.800 ± 0.000 (3)"),
+        "mean ± std over seeds: {md}"
+    );
     assert!(md.contains("**R** (rare)"), "rare label marked: {md}");
-    assert!(md.contains("3 seeds (1, 2, 3), Student t; 200 test records"), "{md}");
-    assert_eq!(verdict(&md, "teacher − student (no KD)", "macro-AUC"), "**reproduced**");
-    assert_eq!(verdict(&md, "KD student − student (no KD)", "macro-AUC"), "**not reproduced**");
-    let same = verdict(&md, "MVKT lead-I student − lead-I student alone", "macro-AUC");
-    assert!(same.starts_with("not measurable: inconclusive at 3 seeds"), "{same}");
+    assert!(
+        md.contains("3 seeds (1, 2, 3), Student t; 200 test records"),
+        "{md}"
+    );
+    assert_eq!(
+        verdict(&md, "teacher − student (no KD)", "macro-AUC"),
+        "**reproduced**"
+    );
+    assert_eq!(
+        verdict(&md, "KD student − student (no KD)", "macro-AUC"),
+        "**not reproduced**"
+    );
+    let same = verdict(
+        &md,
+        "MVKT lead-I student − lead-I student alone",
+        "macro-AUC",
+    );
+    assert!(
+        same.starts_with("not measurable: inconclusive at 3 seeds"),
+        "{same}"
+    );
     assert!(md.contains("[seed-2/report.md](seed-2/report.md)"));
 
     // A seed run named in run.json but absent is an error naming it.
@@ -186,5 +242,8 @@ fn seed_runs_aggregate_with_student_t() {
         .expect("run ecg report");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("seed-3") && err.contains("no run.json"), "{err}");
+    assert!(
+        err.contains("seed-3") && err.contains("no run.json"),
+        "{err}"
+    );
 }

@@ -124,12 +124,48 @@ pub const CLAIMS: &[Claim] = &[
         paper: &ZHANG_SUN_2024,
         statement: "the label-correlation teacher beats plain networks",
         comparisons: &[
-            cmp("teacher − its backbone alone", arm("teacher"), arm("teacher_backbone"), MacroAuc, 0.0),
-            cmp("teacher − student (no KD)", arm("teacher"), arm("student"), MacroAuc, 0.0),
-            cmp("teacher − xresnet1d101", arm("teacher"), arm("xresnet1d101"), MacroAuc, 0.0),
-            cmp("teacher − resnet1d_wang", arm("teacher"), arm("resnet1d_wang"), MacroAuc, 0.0),
-            cmp("teacher − inception1d", arm("teacher"), arm("inception1d"), MacroAuc, 0.0),
-            cmp("teacher − fcn_wang", arm("teacher"), arm("fcn_wang"), MacroAuc, 0.0),
+            cmp(
+                "teacher − its backbone alone",
+                arm("teacher"),
+                arm("teacher_backbone"),
+                MacroAuc,
+                0.0,
+            ),
+            cmp(
+                "teacher − student (no KD)",
+                arm("teacher"),
+                arm("student"),
+                MacroAuc,
+                0.0,
+            ),
+            cmp(
+                "teacher − xresnet1d101",
+                arm("teacher"),
+                arm("xresnet1d101"),
+                MacroAuc,
+                0.0,
+            ),
+            cmp(
+                "teacher − resnet1d_wang",
+                arm("teacher"),
+                arm("resnet1d_wang"),
+                MacroAuc,
+                0.0,
+            ),
+            cmp(
+                "teacher − inception1d",
+                arm("teacher"),
+                arm("inception1d"),
+                MacroAuc,
+                0.0,
+            ),
+            cmp(
+                "teacher − fcn_wang",
+                arm("teacher"),
+                arm("fcn_wang"),
+                MacroAuc,
+                0.0,
+            ),
         ],
         missing: "the run has no teacher beside a plain network",
     },
@@ -139,7 +175,13 @@ pub const CLAIMS: &[Claim] = &[
         statement: "a student distilled from the teacher keeps the teacher's accuracy at a \
                     fraction of its size",
         comparisons: &[
-            cmp("KD student − student (no KD)", arm("student_kd"), arm("student"), MacroAuc, 0.0),
+            cmp(
+                "KD student − student (no KD)",
+                arm("student_kd"),
+                arm("student"),
+                MacroAuc,
+                0.0,
+            ),
             cmp(
                 "KD student − teacher",
                 arm("student_kd"),
@@ -168,10 +210,34 @@ pub const CLAIMS: &[Claim] = &[
         paper: &ZHOU_2024,
         statement: "calibration with label correlation improves F1, above all on rare labels",
         comparisons: &[
-            cmp("KD student: calibrated − uncalibrated", calibrated("student_kd"), arm("student_kd"), MacroF1, 0.0),
-            cmp("KD student: calibrated − uncalibrated", calibrated("student_kd"), arm("student_kd"), RareF1, 0.0),
-            cmp("teacher: calibrated − uncalibrated", calibrated("teacher"), arm("teacher"), MacroF1, 0.0),
-            cmp("teacher: calibrated − uncalibrated", calibrated("teacher"), arm("teacher"), RareF1, 0.0),
+            cmp(
+                "KD student: calibrated − uncalibrated",
+                calibrated("student_kd"),
+                arm("student_kd"),
+                MacroF1,
+                0.0,
+            ),
+            cmp(
+                "KD student: calibrated − uncalibrated",
+                calibrated("student_kd"),
+                arm("student_kd"),
+                RareF1,
+                0.0,
+            ),
+            cmp(
+                "teacher: calibrated − uncalibrated",
+                calibrated("teacher"),
+                arm("teacher"),
+                MacroF1,
+                0.0,
+            ),
+            cmp(
+                "teacher: calibrated − uncalibrated",
+                calibrated("teacher"),
+                arm("teacher"),
+                RareF1,
+                0.0,
+            ),
         ],
         missing: "no model of the run was evaluated with calibration",
     },
@@ -342,7 +408,12 @@ fn load(tdir: &Path, arm: Arm) -> Result<Option<Outputs>> {
         .iter()
         .map(|t| t.as_f64())
         .collect::<Option<_>>()
-        .with_context(|| format!("{}: `thresholded.thresholds` holds a non-number", mpath.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: `thresholded.thresholds` holds a non-number",
+                mpath.display()
+            )
+        })?;
     let cpath = dir.join("classes.txt");
     let classes: Vec<String> = std::fs::read_to_string(&cpath)
         .with_context(|| format!("reading {}", cpath.display()))?
@@ -400,13 +471,21 @@ fn rare_labels(tdir: &Path, o: &Outputs) -> Result<(Vec<usize>, Vec<String>)> {
         .filter(|n| *n > 0)
         .with_context(|| field("train_records"))?;
     if names.len() != counts.len() {
-        bail!("{}: {} classes but {} counts", path.display(), names.len(), counts.len());
+        bail!(
+            "{}: {} classes but {} counts",
+            path.display(),
+            names.len(),
+            counts.len()
+        );
     }
     let mut cols = vec![];
     let mut shown = vec![];
     for (j, c) in o.classes.iter().enumerate() {
         let Some(k) = names.iter().position(|n| n == c) else {
-            bail!("{}: class {c} of the model is not in the label statistics", path.display());
+            bail!(
+                "{}: class {c} of the model is not in the label statistics",
+                path.display()
+            );
         };
         let prevalence = counts[k] as f64 / records as f64;
         let test_pos = o.y.column(j).iter().filter(|&&v| v == 1).count();
@@ -430,7 +509,11 @@ fn view(o: &Outputs, metric: Metric, cols: &[usize]) -> (Array2<u8>, Array2<f64>
     (o.y.select(NdAxis(1), cols), p.select(NdAxis(1), cols))
 }
 
-fn score(metric: Metric, y: ArrayView2<u8>, p: ArrayView2<f64>) -> ecg_metrics::Result<Option<f64>> {
+fn score(
+    metric: Metric,
+    y: ArrayView2<u8>,
+    p: ArrayView2<f64>,
+) -> ecg_metrics::Result<Option<f64>> {
     match metric {
         MacroAuc => Ok(macro_auc(y, p)?.macro_),
         MacroF1 | RareF1 => {
@@ -444,7 +527,10 @@ fn score(metric: Metric, y: ArrayView2<u8>, p: ArrayView2<f64>) -> ecg_metrics::
 /// and the metric's columns (with the rare labels' names for RareF1). `Ok(None)`: an arm
 /// is absent; `Err`: unreadable or unpaired files.
 #[allow(clippy::type_complexity)]
-fn pair(tdir: &Path, c: &Comparison) -> Result<Option<(Outputs, Outputs, Vec<usize>, Vec<String>)>> {
+fn pair(
+    tdir: &Path,
+    c: &Comparison,
+) -> Result<Option<(Outputs, Outputs, Vec<usize>, Vec<String>)>> {
     let (Some(a), Some(b)) = (load(tdir, c.a)?, load(tdir, c.b)?) else {
         return Ok(None);
     };
@@ -489,7 +575,12 @@ fn size_note(tdir: &Path, c: &Comparison) -> String {
     };
     match (params(c.a.dir), params(c.b.dir)) {
         (Some(a), Some(b)) if b > 0.0 && c.a.dir != c.b.dir => {
-            format!("{} has {:.2}× the parameters of {}", c.a.dir, a / b, c.b.dir)
+            format!(
+                "{} has {:.2}× the parameters of {}",
+                c.a.dir,
+                a / b,
+                c.b.dir
+            )
         }
         _ => String::new(),
     }
@@ -504,7 +595,13 @@ fn rare_note(c: &Comparison, rare: &[String]) -> String {
 }
 
 /// Evidence from one run: paired bootstrap over its test records.
-fn bootstrap_row(tdir: &Path, task: &str, claim: &'static Claim, c: &'static Comparison, seed: u64) -> Result<Option<Row>> {
+fn bootstrap_row(
+    tdir: &Path,
+    task: &str,
+    claim: &'static Claim,
+    c: &'static Comparison,
+    seed: u64,
+) -> Result<Option<Row>> {
     let Some((a, b, cols, rare)) = pair(tdir, c)? else {
         return Ok(None);
     };
@@ -538,7 +635,10 @@ fn bootstrap_row(tdir: &Path, task: &str, claim: &'static Claim, c: &'static Com
     let Some(diff) = r.point else {
         return Ok(Some(row(
             None,
-            Verdict::NotMeasurable(format!("{} is undefined on this test fold", c.metric.name())),
+            Verdict::NotMeasurable(format!(
+                "{} is undefined on this test fold",
+                c.metric.name()
+            )),
             String::new(),
         )));
     };
@@ -564,7 +664,12 @@ fn bootstrap_row(tdir: &Path, task: &str, claim: &'static Claim, c: &'static Com
 
 /// Evidence over seeds: one difference per seed run that has both arms, Student-t interval.
 /// With fewer than [`MIN_SEEDS`] such seeds, the first one's paired bootstrap.
-fn seeds_row(runs: &[(u64, PathBuf)], task: &str, claim: &'static Claim, c: &'static Comparison) -> Result<Option<Row>> {
+fn seeds_row(
+    runs: &[(u64, PathBuf)],
+    task: &str,
+    claim: &'static Claim,
+    c: &'static Comparison,
+) -> Result<Option<Row>> {
     let mut diffs = vec![];
     let mut seeds = vec![];
     let mut n_test = usize::MAX;
@@ -581,7 +686,10 @@ fn seeds_row(runs: &[(u64, PathBuf)], task: &str, claim: &'static Claim, c: &'st
         }
         let (y, pa) = view(&a, c.metric, &cols);
         let (_, pb) = view(&b, c.metric, &cols);
-        let (Some(sa), Some(sb)) = (score(c.metric, y.view(), pa.view())?, score(c.metric, y.view(), pb.view())?) else {
+        let (Some(sa), Some(sb)) = (
+            score(c.metric, y.view(), pa.view())?,
+            score(c.metric, y.view(), pb.view())?,
+        ) else {
             continue;
         };
         diffs.push(sa - sb);
@@ -615,7 +723,11 @@ fn seeds_row(runs: &[(u64, PathBuf)], task: &str, claim: &'static Claim, c: &'st
         size_note(&tdir, c),
         format!(
             "per seed: {}",
-            diffs.iter().map(|d| format!("{d:+.3}")).collect::<Vec<_>>().join(", ")
+            diffs
+                .iter()
+                .map(|d| format!("{d:+.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ]
     .into_iter()
@@ -645,8 +757,31 @@ pub fn rows(runs: &Runs, tasks: &[&str]) -> Result<Vec<Row>> {
         for task in tasks {
             let before = out.len();
             for c in claim.comparisons {
+                // Rare labels need the training-fold counts of `ecg labels`.
+                let tdir = match runs {
+                    Runs::One { run, .. } => run.join(task),
+                    Runs::Seeds(s) => s.first().map(|(_, r)| r.join(task)).unwrap_or_default(),
+                };
+                let counts = tdir.join("labels").join("summary.json");
+                let both = metrics_file(&tdir, c.a).exists() && metrics_file(&tdir, c.b).exists();
+                if c.metric == RareF1 && both && !counts.exists() {
+                    out.push(Row {
+                        claim,
+                        task: task.to_string(),
+                        comparison: Some(c),
+                        evidence: None,
+                        verdict: Verdict::NotMeasurable(format!(
+                            "{} is missing (the training-fold counts that define rare labels)",
+                            counts.display()
+                        )),
+                        note: String::new(),
+                    });
+                    continue;
+                }
                 let row = match runs {
-                    Runs::One { run, seed } => bootstrap_row(&run.join(task), task, claim, c, *seed)?,
+                    Runs::One { run, seed } => {
+                        bootstrap_row(&run.join(task), task, claim, c, *seed)?
+                    }
                     Runs::Seeds(s) => seeds_row(s, task, claim, c)?,
                 };
                 out.extend(row);
@@ -725,7 +860,7 @@ fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
     let pad = ((hi - lo) * 0.1).max(0.01);
     let n = rows.len() as f64;
     let mut x = Axis::new("", -0.5..n - 0.5, 230);
-    x.categories = Some(&labels);
+    x.categories = Some(labels.as_slice());
     let chart = Chart {
         title: "Paired differences A − B with 95 % intervals",
         size: ((160 + rows.len() * 40).max(520) as u32, 620),
@@ -733,7 +868,11 @@ fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
         y: Axis::new("difference A − B", (lo - pad)..(hi + pad), 60),
         legend: SeriesLabelPosition::UpperRight,
     };
-    let mut series = vec![Series::line(None, vec![(-0.5, 0.0), (n - 0.5, 0.0)], BLACK.mix(0.6))];
+    let mut series = vec![Series::line(
+        None,
+        vec![(-0.5, 0.0), (n - 0.5, 0.0)],
+        BLACK.mix(0.6),
+    )];
     let mut named: Vec<String> = vec![];
     for (k, r) in rows.iter().enumerate() {
         let Some(e) = &r.evidence else { continue };
@@ -749,7 +888,11 @@ fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
             key.to_string()
         });
         if let Some(i) = e.interval {
-            series.push(Series::line(name.clone(), vec![(x, i.lo), (x, i.hi)], color));
+            series.push(Series::line(
+                name.clone(),
+                vec![(x, i.lo), (x, i.hi)],
+                color,
+            ));
         }
         series.push(Series::line(
             if e.interval.is_none() { name } else { None },
@@ -782,14 +925,18 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
         "notes",
     ]);
     for r in &rows {
-        let claim = format!("({}) {} — {}", r.claim.key, r.claim.statement, r.claim.paper.cite());
+        let claim = format!(
+            "({}) {} — {}",
+            r.claim.key,
+            r.claim.statement,
+            r.claim.paper.cite()
+        );
         let (what, metric) = r
             .comparison
             .map_or(("–", "–"), |c| (c.what, c.metric.name()));
-        let (diff, ev) = r
-            .evidence
-            .as_ref()
-            .map_or(("–".into(), "–".into()), |e| (diff_text(e), evidence_text(e)));
+        let (diff, ev) = r.evidence.as_ref().map_or(("–".into(), "–".into()), |e| {
+            (diff_text(e), evidence_text(e))
+        });
         t.row([
             claim,
             r.task.clone(),
@@ -823,7 +970,11 @@ mod tests {
             source,
             diff: (lo + hi) / 2.0,
             std: None,
-            interval: Some(Interval { lo, hi, level: LEVEL }),
+            interval: Some(Interval {
+                lo,
+                hi,
+                level: LEVEL,
+            }),
             n_test,
         }
     }
@@ -836,11 +987,23 @@ mod tests {
             resamples: RESAMPLES,
             undefined: 0,
         };
-        assert_eq!(verdict(&ev(0.01, 0.03, 400, seeds.clone()), 0.0), Verdict::Reproduced);
-        assert_eq!(verdict(&ev(-0.03, -0.01, 400, boot.clone()), 0.0), Verdict::NotReproduced);
+        assert_eq!(
+            verdict(&ev(0.01, 0.03, 400, seeds.clone()), 0.0),
+            Verdict::Reproduced
+        );
+        assert_eq!(
+            verdict(&ev(-0.03, -0.01, 400, boot.clone()), 0.0),
+            Verdict::NotReproduced
+        );
         // Non-inferiority: −0.008 lies above the −0.01 margin; −0.02 below it.
-        assert_eq!(verdict(&ev(-0.008, 0.004, 400, seeds.clone()), -0.01), Verdict::Reproduced);
-        assert_eq!(verdict(&ev(-0.05, -0.02, 400, seeds.clone()), -0.01), Verdict::NotReproduced);
+        assert_eq!(
+            verdict(&ev(-0.008, 0.004, 400, seeds.clone()), -0.01),
+            Verdict::Reproduced
+        );
+        assert_eq!(
+            verdict(&ev(-0.05, -0.02, 400, seeds.clone()), -0.01),
+            Verdict::NotReproduced
+        );
         let Verdict::NotMeasurable(why) = verdict(&ev(-0.01, 0.02, 400, seeds.clone()), 0.0) else {
             panic!("an interval across 0 decides nothing");
         };

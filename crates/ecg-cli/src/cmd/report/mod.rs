@@ -110,7 +110,12 @@ pub fn run(cmd: Cmd) -> Result<()> {
         }
         let seed = info["seed"].as_u64().unwrap_or(0);
         let runs = claims::Runs::One { run: &run, seed };
-        md.push_str(&claims::section(&run, &runs, &tasks, &data_text(&info, &split))?);
+        md.push_str(&claims::section(
+            &run,
+            &runs,
+            &tasks,
+            &data_text(&info, &split),
+        )?);
         md.push_str(&sizes.section());
     }
     md.push_str(&datasets::protocol(dataset, &info).unwrap_or_else(protocol::section));

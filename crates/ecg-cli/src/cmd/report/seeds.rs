@@ -57,7 +57,13 @@ fn mean_std(values: &[f64]) -> String {
 }
 
 /// A number of every seed's `<task>/<dir>/<file>` that has one.
-fn over_seeds(runs: &[(u64, PathBuf)], task: &str, dir: &str, file: &str, path: &[&str]) -> Result<Vec<f64>> {
+fn over_seeds(
+    runs: &[(u64, PathBuf)],
+    task: &str,
+    dir: &str,
+    file: &str,
+    path: &[&str],
+) -> Result<Vec<f64>> {
     let mut out = vec![];
     for (_, run) in runs {
         let p = run.join(task).join(dir).join(file);
@@ -72,20 +78,38 @@ fn over_seeds(runs: &[(u64, PathBuf)], task: &str, dir: &str, file: &str, path: 
 
 /// Every model of the task: macro-AUC and macro-F1, mean ± std over seeds.
 fn models_table(runs: &[(u64, PathBuf)], task: &str) -> Result<String> {
-    let mut t = Table::new(["model", "macro-AUC, mean ± std (seeds)", "macro-F1, mean ± std (seeds)"]);
+    let mut t = Table::new([
+        "model",
+        "macro-AUC, mean ± std (seeds)",
+        "macro-F1, mean ± std (seeds)",
+    ]);
     let mut any = false;
     for m in MODELS {
-        for (file, suffix) in [("metrics.json", ""), ("metrics_calibrated.json", " + label-correlation calibration")] {
+        for (file, suffix) in [
+            ("metrics.json", ""),
+            (
+                "metrics_calibrated.json",
+                " + label-correlation calibration",
+            ),
+        ] {
             let auc = over_seeds(runs, task, m.dir, file, &["macro_auc"])?;
             let f1 = over_seeds(runs, task, m.dir, file, &["thresholded", "macro", "f1"])?;
             if auc.is_empty() && f1.is_empty() {
                 continue;
             }
             any = true;
-            t.row([format!("{}{suffix}", m.name()), mean_std(&auc), mean_std(&f1)]);
+            t.row([
+                format!("{}{suffix}", m.name()),
+                mean_std(&auc),
+                mean_std(&f1),
+            ]);
         }
     }
-    Ok(if any { t.to_string() } else { format!("No model of task `{task}` has results in any seed run.\n\n") })
+    Ok(if any {
+        t.to_string()
+    } else {
+        format!("No model of task `{task}` has results in any seed run.\n\n")
+    })
 }
 
 /// Training-fold prevalence per class from a seed run's `<task>/labels/summary.json`.
@@ -93,14 +117,24 @@ fn prevalences(tdir: &Path) -> Result<Vec<(String, f64)>> {
     let path = tdir.join("labels").join("summary.json");
     let s = json::read(&path)?;
     let names = s["classes"].as_array().context("classes")?;
-    let counts = s["train_label_counts"].as_array().context("train_label_counts")?;
-    let n = s["train_records"].as_f64().filter(|n| *n > 0.0).context("train_records")?;
+    let counts = s["train_label_counts"]
+        .as_array()
+        .context("train_label_counts")?;
+    let n = s["train_records"]
+        .as_f64()
+        .filter(|n| *n > 0.0)
+        .context("train_records")?;
     names
         .iter()
         .zip(counts)
         .map(|(a, c)| Some((a.as_str()?.to_string(), c.as_f64()? / n)))
         .collect::<Option<_>>()
-        .with_context(|| format!("{}: `classes` / `train_label_counts` malformed", path.display()))
+        .with_context(|| {
+            format!(
+                "{}: `classes` / `train_label_counts` malformed",
+                path.display()
+            )
+        })
 }
 
 /// Per-label F1 before and after calibration over seeds, for the KD student (else the
@@ -108,8 +142,12 @@ fn prevalences(tdir: &Path) -> Result<Vec<(String, f64)>> {
 /// (training-fold prevalence below RARE_PREVALENCE) marked.
 fn calibration_table(runs: &[(u64, PathBuf)], task: &str) -> Result<String> {
     let Some(dir) = ["student_kd", "teacher"].into_iter().find(|d| {
-        runs.iter()
-            .any(|(_, r)| r.join(task).join(d).join("metrics_calibrated.json").exists())
+        runs.iter().any(|(_, r)| {
+            r.join(task)
+                .join(d)
+                .join("metrics_calibrated.json")
+                .exists()
+        })
     }) else {
         return Ok(String::new());
     };
@@ -138,7 +176,9 @@ fn calibration_table(runs: &[(u64, PathBuf)], task: &str) -> Result<String> {
             let d = run.join(task).join(dir);
             let (b, a) = (d.join("metrics.json"), d.join("metrics_calibrated.json"));
             if b.exists() && a.exists() {
-                if let (Some(x), Some(y)) = (num(&json::read(&b)?, &path), num(&json::read(&a)?, &path)) {
+                if let (Some(x), Some(y)) =
+                    (num(&json::read(&b)?, &path), num(&json::read(&a)?, &path))
+                {
                     before.push(x);
                     after.push(y);
                 }
@@ -155,7 +195,11 @@ fn calibration_table(runs: &[(u64, PathBuf)], task: &str) -> Result<String> {
         let p = prev.iter().find(|(n, _)| n == name).map(|(_, p)| *p);
         let rare = p.is_some_and(|p| p < RARE_PREVALENCE);
         t.row([
-            if rare { format!("**{name}** (rare)") } else { name.clone() },
+            if rare {
+                format!("**{name}** (rare)")
+            } else {
+                name.clone()
+            },
             p.map_or("–".into(), |p| format!("{:.1} %", p * 100.0)),
             mean_std(&before),
             mean_std(&after),
@@ -189,17 +233,28 @@ pub fn sections(run: &Path, info: &Value, tasks: &[&str], split: &Split) -> Resu
         md.push_str(&calibration_table(&runs, task)?);
     }
     let title = info["title"].as_str().unwrap_or("PTB-XL");
-    let records = info["n_records"].as_u64().map_or(String::new(), |n| format!(", {n} records"));
+    let records = info["n_records"]
+        .as_u64()
+        .map_or(String::new(), |n| format!(", {n} records"));
     let data = format!(
         "{title}{records}, test {}, {} seed runs",
         split::name(&split.test),
         runs.len()
     );
-    md.push_str(&claims::section(run, &claims::Runs::Seeds(&runs), tasks, &data)?);
+    md.push_str(&claims::section(
+        run,
+        &claims::Runs::Seeds(&runs),
+        tasks,
+        &data,
+    )?);
     md.push_str("## Seed runs\n\n");
     for (s, dir) in &runs {
-        let name = dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        md.push_str(&format!("- seed {s}: [{name}/report.md]({name}/report.md)\n"));
+        let name = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        md.push_str(&format!(
+            "- seed {s}: [{name}/report.md]({name}/report.md)\n"
+        ));
     }
     md.push('\n');
     Ok(md)
