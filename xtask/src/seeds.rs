@@ -85,8 +85,11 @@ fn out_dir(root: &Path, opts: &Options) -> Result<PathBuf> {
 
 /// Runs the pipeline once per seed, then writes the aggregate run.json and report.
 pub fn run(root: &Path, ecg: &Path, opts: &Options, seeds: &[u64]) -> Result<PathBuf> {
+    let Some(&first_seed) = seeds.first() else {
+        bail!("--seeds names no seed");
+    };
     let out = out_dir(root, opts)?;
-    let data_seed = opts.data_seed.unwrap_or(seeds[0]);
+    let data_seed = opts.data_seed.unwrap_or(first_seed);
     let mut dirs = vec![];
     for (k, &s) in seeds.iter().enumerate() {
         let name = format!("seed-{s}");
@@ -104,7 +107,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options, seeds: &[u64]) -> Result<Pat
         dirs.push(name);
     }
     // The first seed run's run.json says what the data and the environment were.
-    let first = out.join(&dirs[0]).join("run.json");
+    let first = out.join(format!("seed-{first_seed}")).join("run.json");
     let info: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&first).with_context(|| format!("reading {}", first.display()))?,
     )
@@ -152,10 +155,10 @@ mod tests {
 
     #[test]
     fn seeds_are_a_count_or_a_list() {
-        assert_eq!(parse_seeds("3", 42).unwrap(), [42, 43, 44]);
-        assert_eq!(parse_seeds("42,43, 7", 1).unwrap(), [42, 43, 7]);
+        assert_eq!(parse_seeds("3", 42).expect("count"), [42, 43, 44]);
+        assert_eq!(parse_seeds("42,43, 7", 1).expect("list"), [42, 43, 7]);
         assert!(parse_seeds("0", 42).is_err());
-        let e = parse_seeds("42", 42).unwrap_err().to_string();
+        let e = parse_seeds("42", 42).expect_err("too many").to_string();
         assert!(e.contains("--seed"), "{e}");
         assert!(parse_seeds("1,x", 42).is_err());
         assert!(parse_seeds("4,4", 42).is_err());
@@ -164,9 +167,9 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert_eq!(take_seeds(&mut a).unwrap().as_deref(), Some("3"));
+        assert_eq!(take_seeds(&mut a).expect("taken").as_deref(), Some("3"));
         assert_eq!(a, ["--epochs", "2", "--records", "9"]);
-        assert_eq!(take_seeds(&mut a).unwrap(), None);
+        assert_eq!(take_seeds(&mut a).expect("absent"), None);
         assert!(take_seeds(&mut vec!["--seeds".into()]).is_err());
     }
 }
