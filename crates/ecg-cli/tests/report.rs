@@ -122,7 +122,7 @@ fn verdict<'a>(report: &'a str, comparison: &str, metric: &str) -> &'a str {
         .lines()
         .find(|l| l.contains(&format!("| {comparison} | {metric} |")))
         .unwrap_or_else(|| panic!("no Claims row `{comparison}`, {metric}:\n{report}"));
-    line.split(" | ").nth(6).expect("verdict cell")
+    line.split(" | ").nth(7).expect("verdict cell")
 }
 
 #[test]
@@ -165,8 +165,12 @@ fn one_run_gets_verdicts_from_a_paired_bootstrap() {
     );
     let lcd = md
         .lines()
-        .find(|l| l.contains("(e) LCD pretraining"))
+        .find(|l| l.contains("(e) LCD pretraining") && l.contains("| superdiagnostic |"))
         .expect("claim (e) row");
+    assert!(
+        md.contains("| (a) the label-correlation teacher beats plain networks | label-correlation network, Zhang & Sun 2024 | 1 | 0 | 0 |"),
+        "the verdicts per claim, counted: {md}"
+    );
     assert!(
         lcd.contains("not measurable: the run has no LCD model"),
         "{lcd}"

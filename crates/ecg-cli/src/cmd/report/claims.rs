@@ -840,17 +840,12 @@ fn diff_text(e: &Evidence) -> String {
 
 /// The paired differences and their intervals, one per row with evidence, coloured by
 /// verdict, with the margins as grey ticks and 0 as a black line.
-fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
-    let labels: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let c = r.comparison.map_or("", |c| c.what);
-            let m = r.comparison.map_or("", |c| c.metric.name());
-            format!("({}) {}: {c}, {m}", r.claim.key, r.task)
-        })
-        .collect();
+fn plot_rows(path: &Path, numbered: &[(usize, &Row)]) -> Result<()> {
+    // The x axis names each row by its number in the table.
+    let labels: Vec<String> = numbered.iter().map(|(k, _)| k.to_string()).collect();
+    let rows: Vec<&Row> = numbered.iter().map(|(_, r)| *r).collect();
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for r in rows {
+    for r in &rows {
         if let Some(e) = &r.evidence {
             let (a, b) = e.interval.map_or((e.diff, e.diff), |i| (i.lo, i.hi));
             lo = lo.min(a);
@@ -859,11 +854,11 @@ fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
     }
     let pad = ((hi - lo) * 0.1).max(0.01);
     let n = rows.len() as f64;
-    let mut x = Axis::new("", -0.5..n - 0.5, 230);
+    let mut x = Axis::new("row of the Claims table", -0.5..n - 0.5, 50);
     x.categories = Some(labels.as_slice());
     let chart = Chart {
         title: "Paired differences A − B with 95 % intervals",
-        size: ((160 + rows.len() * 40).max(520) as u32, 620),
+        size: ((160 + rows.len() * 40).max(520) as u32, 480),
         x,
         y: Axis::new("difference A − B", (lo - pad)..(hi + pad), 60),
         legend: SeriesLabelPosition::UpperRight,
@@ -915,6 +910,7 @@ fn plot_rows(path: &Path, rows: &[&Row]) -> Result<()> {
 pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<String> {
     let rows = rows(runs, tasks)?;
     let mut t = Table::new([
+        "#",
         "claim",
         "task",
         "comparison A − B",
@@ -924,13 +920,44 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
         "verdict",
         "notes",
     ]);
-    for r in &rows {
-        let claim = format!(
-            "({}) {} — {}",
-            r.claim.key,
-            r.claim.statement,
-            r.claim.paper.cite()
-        );
+    let mut summary = Table::new([
+        "claim",
+        "paper",
+        "reproduced",
+        "not reproduced",
+        "not measurable",
+    ]);
+    for claim in CLAIMS {
+        let count = |f: fn(&Verdict) -> bool| {
+            rows.iter()
+                .filter(|r| std::ptr::eq(r.claim, claim) && f(&r.verdict))
+                .count()
+                .to_string()
+        };
+        summary.row([
+            format!("({}) {}", claim.key, claim.statement),
+            claim.paper.cite(),
+            count(|v| *v == Verdict::Reproduced),
+            count(|v| *v == Verdict::NotReproduced),
+            count(|v| matches!(v, Verdict::NotMeasurable(_))),
+        ]);
+    }
+    let mut numbered = vec![];
+    for (k, r) in rows.iter().enumerate() {
+        let first = k == 0 || !std::ptr::eq(rows[k - 1].claim, r.claim);
+        let claim = if first {
+            format!(
+                "({}) {} — {}",
+                r.claim.key,
+                r.claim.statement,
+                r.claim.paper.cite()
+            )
+        } else {
+            format!("({})", r.claim.key)
+        };
+        if r.evidence.is_some() {
+            numbered.push((k + 1, r));
+        }
         let (what, metric) = r
             .comparison
             .map_or(("–", "–"), |c| (c.what, c.metric.name()));
@@ -938,6 +965,7 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
             (diff_text(e), evidence_text(e))
         });
         t.row([
+            (k + 1).to_string(),
             claim,
             r.task.clone(),
             what.to_string(),
@@ -948,15 +976,15 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
             r.note.clone(),
         ]);
     }
-    let plotted: Vec<&Row> = rows.iter().filter(|r| r.evidence.is_some()).collect();
-    let figure = if plotted.is_empty() {
+    let figure = if numbered.is_empty() {
         String::new()
     } else {
-        plot_rows(&run.join("claims.svg"), &plotted)?;
+        plot_rows(&run.join("claims.svg"), &numbered)?;
         "![paired differences with intervals](claims.svg)\n\n".to_string()
     };
     Ok(format!(
-        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n{}{t}{figure}",
+        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n{summary}\
+         Rows of the table below per verdict.\n\n{}{t}{figure}",
         rule_text()
     ))
 }
