@@ -854,7 +854,7 @@ fn plot_rows(path: &Path, numbered: &[(usize, &Row)]) -> Result<()> {
     }
     let pad = ((hi - lo) * 0.1).max(0.01);
     let n = rows.len() as f64;
-    let mut x = Axis::new("row of the Claims table", -0.5..n - 0.5, 50);
+    let mut x = Axis::new("row of the table", -0.5..n - 0.5, 80);
     x.categories = Some(labels.as_slice());
     let chart = Chart {
         title: "Paired differences A − B with 95 % intervals",
@@ -983,8 +983,8 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
         "![paired differences with intervals](claims.svg)\n\n".to_string()
     };
     Ok(format!(
-        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n{summary}\
-         Rows of the table below per verdict.\n\n{}{t}{figure}",
+        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n\
+         Verdicts per claim (how many rows of the table below reach each):\n\n{summary}{}{t}{figure}",
         rule_text()
     ))
 }
