@@ -574,7 +574,8 @@ fn size_note(tdir: &Path, c: &Comparison) -> String {
             .and_then(|v| v["params"].as_f64())
     };
     match (params(c.a.dir), params(c.b.dir)) {
-        (Some(a), Some(b)) if b > 0.0 && c.a.dir != c.b.dir => {
+        // Only where the sizes differ (a KD student has its no-KD twin's size).
+        (Some(a), Some(b)) if b > 0.0 && (a / b - 1.0).abs() > 0.005 => {
             format!(
                 "{} has {:.2}× the parameters of {}",
                 c.a.dir,
