@@ -90,6 +90,12 @@ fn run_folder(run: &Path, n_test: usize, seed: u64) {
     let lead1 = scores(&y, 0.2, &mut rng);
     model(&tdir, "student_lead1", &y, &lead1, None);
     model(&tdir, "student_lead1_mvkt", &y, &lead1, None);
+    for (dir, params) in [("teacher", 1000), ("student", 610), ("student_kd", 610)] {
+        write_json(
+            &tdir.join(dir).join("size.json"),
+            &json!({"params": params}),
+        );
+    }
     std::fs::create_dir_all(tdir.join("labels")).expect("mkdir");
     write_json(
         &tdir.join("labels/summary.json"),
@@ -162,6 +168,11 @@ fn one_run_gets_verdicts_from_a_paired_bootstrap() {
     assert!(
         md.contains("rare labels: R (3.0 %)"),
         "R is rare in training: {md}"
+    );
+    assert!(
+        md.contains("student_kd has 0.61× the parameters of teacher")
+            && !md.contains("1.00× the parameters"),
+        "sizes named where they differ: {md}"
     );
     let lcd = md
         .lines()
