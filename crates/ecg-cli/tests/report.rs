@@ -93,7 +93,8 @@ fn run_folder(run: &Path, n_test: usize, seed: u64) {
     for (dir, params) in [("teacher", 1000), ("student", 610), ("student_kd", 610)] {
         write_json(
             &tdir.join(dir).join("size.json"),
-            &json!({"params": params}),
+            &json!({"params": params, "flops": 10 * params, "cpu_latency_ms": 1.0,
+                     "latency_runs": 3, "torch_threads": 1}),
         );
     }
     std::fs::create_dir_all(tdir.join("labels")).expect("mkdir");
