@@ -6,6 +6,7 @@ use std::process::Command;
 pub mod deps;
 pub mod pipelines;
 pub mod reproduce;
+pub mod seeds;
 pub mod setup;
 pub mod stage;
 

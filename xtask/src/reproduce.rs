@@ -40,6 +40,12 @@ options:
                       (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
                       (the 9 classes); hefei `zhou2024` (default) and `classes`.
   --seed S            seed for every model and the synthetic data (default 42).
+  --seeds N|A,B,C     run the whole pipeline once per training seed (N seeds from --seed
+                      on, or the list), each in <out>/seed-<S>/, then the aggregate report
+                      <out>/report.md: mean ± std over seeds, paired differences with
+                      Student-t intervals, the Claims verdicts. The data are the same for
+                      every seed (the demo's synthetic set uses the first seed).
+                      Default <out>: runs/demo-seeds or runs/ptbxl-<profile>-seeds.
   --nproc N           run every training stage (train, distill, pretrain) as N data-parallel
                       ranks under `.venv/bin/torchrun --standalone --no-python` (Gloo on
                       CPU, NCCL on CUDA; see docs/distributed.md). Default: one process.
@@ -72,6 +78,9 @@ pub struct Options {
     /// `--synthetic` (reproduce cpsc2018 / hefei): generate the dataset with `ecg synth`.
     pub synthetic: bool,
     pub seed: u64,
+    /// Seed of the demo's synthetic data when it differs from `seed` (the runs of `--seeds`
+    /// share one dataset); `None`: `seed`.
+    pub data_seed: Option<u64>,
     /// Data-parallel ranks per training stage (`None`: one process, no launcher).
     pub nproc: Option<usize>,
 }
@@ -91,6 +100,7 @@ impl Options {
             records_given: false,
             synthetic: false,
             seed: 42,
+            data_seed: None,
             nproc: None,
         };
         let mut it = args.iter();
@@ -565,7 +575,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                 "--records",
                 &opts.records.to_string(),
                 "--seed",
-                &opts.seed.to_string(),
+                &opts.data_seed.unwrap_or(opts.seed).to_string(),
                 "--rates",
                 "100",
                 "--out",
@@ -629,6 +639,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             "tasks": tasks,
             "device": opts.device,
             "seed": opts.seed,
+            "data_seed": if opts.demo { json!(opts.data_seed.unwrap_or(opts.seed)) } else { json!(null) },
             "nproc": opts.nproc.unwrap_or(1),
         }),
     )?;
