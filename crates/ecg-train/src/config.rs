@@ -687,13 +687,21 @@ output_dir = "runs/x"
         };
         // A config saved before the key existed reads as before: raw-feature MSE.
         assert_eq!(d(&with("")).expect("old"), FeatureNorm::None);
-        assert_eq!(d(&with("feature_norm = \"none\"")).expect("none"), FeatureNorm::None);
-        assert_eq!(d(&with("feature_norm = \"l2\"")).expect("l2"), FeatureNorm::L2);
+        assert_eq!(
+            d(&with("feature_norm = \"none\"")).expect("none"),
+            FeatureNorm::None
+        );
+        assert_eq!(
+            d(&with("feature_norm = \"l2\"")).expect("l2"),
+            FeatureNorm::L2
+        );
         assert_eq!(
             d(&with("feature_norm = \"standardize\"")).expect("std"),
             FeatureNorm::Standardize
         );
-        let e = d(&with("feature_norm = \"L2norm\"")).unwrap_err().to_string();
+        let e = d(&with("feature_norm = \"L2norm\""))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("feature_norm") || e.contains("L2norm"), "{e}");
         // The key survives the run folder's config.toml.
         let c = TrainConfig::from_toml(&with("feature_norm = \"l2\""), Path::new("x")).expect("c");

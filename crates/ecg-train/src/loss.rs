@@ -136,9 +136,10 @@ pub fn feature_loss(mapped_student: &Tensor, teacher: &Tensor, norm: FeatureNorm
                 .sum_dim_intlist(1, false, diff.kind())
                 .mean(None::<tch::Kind>)
         }
-        FeatureNorm::Standardize => {
-            feature_mse(&standardize_rows(mapped_student), &standardize_rows(teacher))
-        }
+        FeatureNorm::Standardize => feature_mse(
+            &standardize_rows(mapped_student),
+            &standardize_rows(teacher),
+        ),
     }
 }
 
@@ -359,7 +360,10 @@ mod tests {
             let g = s.grad();
             let want = (&s / temp).sigmoid() - (&te / temp).sigmoid();
             let want = want * temp / 4.0;
-            assert!((&g - want).abs().max().double_value(&[]) < 1e-12, "T = {temp}");
+            assert!(
+                (&g - want).abs().max().double_value(&[]) < 1e-12,
+                "T = {temp}"
+            );
             g
         };
         let limit = (&st - &te) / 16.0;

@@ -1,7 +1,9 @@
 //! The losses and their gradients against PyTorch: golden values from
 //! `scripts/golden/train_losses.py` (float64, torch.autograd for the gradients), compared
 //! to 1e-9 in float64 and 1e-5 in float32.
-use ecg_train::loss::{asl, bce, binary_kl, feature_loss, kd_loss, AslParams, FeatureNorm, KdWeights};
+use ecg_train::loss::{
+    asl, bce, binary_kl, feature_loss, kd_loss, AslParams, FeatureNorm, KdWeights,
+};
 use serde_json::Value;
 use std::path::Path;
 use tch::{Kind, Tensor};
@@ -74,7 +76,10 @@ fn check(kind: Kind, tol: f64) {
         let want = tensor(case, key, shape, kind);
         let scale = want.abs().max().double_value(&[]).max(1e-12);
         let err = (got - &want).abs().max().double_value(&[]) / scale;
-        assert!(err <= tol * 10.0, "{what}: {key} differs from torch by {err} (relative)");
+        assert!(
+            err <= tol * 10.0,
+            "{what}: {key} differs from torch by {err} (relative)"
+        );
     };
     for case in g["kd_full"].as_array().expect("kd_full") {
         let norm: FeatureNorm =
