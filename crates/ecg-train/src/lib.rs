@@ -42,6 +42,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod labels;
 pub mod lcd;
 pub mod loss;

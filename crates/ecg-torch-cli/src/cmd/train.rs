@@ -352,11 +352,9 @@ pub fn run(cmd: Cmd) -> Result<()> {
             );
             let p = ecg_train::predict(&checkpoint, &records, device.into())
                 .with_context(|| format!("predicting with {}", checkpoint.display()))?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&p)?);
-            } else {
-                print!("{}", p.to_tsv());
-            }
+            // Every record that could be predicted is printed; the others are named on
+            // stderr, and the command fails at the end.
+            p.print(json).map_err(anyhow::Error::msg)?;
         }
     }
     Ok(())
