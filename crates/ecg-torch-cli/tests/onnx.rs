@@ -72,6 +72,23 @@ fn assert_close(a: &[(String, Vec<f64>)], b: &[(String, Vec<f64>)]) {
     }
 }
 
+/// `ecg_id` → `filename_lr` from the sample's database.
+fn filenames(src: &Path) -> std::collections::HashMap<String, String> {
+    use ecg_synth::tables::split_csv_line;
+    let db = std::fs::read_to_string(src.join("ptbxl_database.csv")).expect("database");
+    let mut lines = db.lines();
+    let header = split_csv_line(lines.next().expect("header"));
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let (c_id, c_file) = (col("ecg_id"), col("filename_lr"));
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v = split_csv_line(l);
+            (v[c_id].clone(), v[c_file].clone())
+        })
+        .collect()
+}
+
 /// A 2-lead record (MLII, V5) over a sample record's samples, as a Holter record would
 /// be: a 12-lead model cannot find its leads.
 fn two_lead_record(src: &Path, dir: &Path) -> PathBuf {
@@ -184,6 +201,60 @@ output_dir = "runs/tiny"
         .arg(&records[0]));
     assert!(
         !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("ecg-torch"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Calibration: the λ and C that `ecg eval --calibrate` fitted travel in the model, and
+    // `ecg predict --model --calibrated` reproduces eval's calibrated scores.
+    let eval = d.join("eval");
+    ok(ecg()
+        .args(["eval", "--checkpoint"])
+        .arg(&ck)
+        .args(["--split", "test", "--calibrate", "--bootstrap", "0", "--latency-runs", "3", "--out"])
+        .arg(&eval));
+    // size.json carries the exported model's size and a 10 s record's latency in both
+    // runtimes (for the report's size section).
+    let size: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(eval.join("size.json")).expect("size"))
+            .expect("json");
+    assert_eq!(size["onnx"]["record_input"], serde_json::json!([7, 12, 250]), "{size}");
+    for k in ["onnx_bytes", "record_libtorch_ms", "record_onnx_ms"] {
+        assert!(size["onnx"][k].as_f64().is_some_and(|v| v > 0.0), "{k}: {size}");
+    }
+    let cal = d.join("calibrated.onnx");
+    ok(ecg()
+        .args(["export", "onnx", "--checkpoint"])
+        .arg(&ck)
+        .arg("--calibration")
+        .arg(&eval)
+        .arg("--out")
+        .arg(&cal));
+    let ids: Vec<String> = std::fs::read_to_string(eval.join("ids.txt"))
+        .expect("ids.txt")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let files = filenames(&src);
+    let test_records: Vec<PathBuf> = ids[..4].iter().map(|i| src.join(&files[i])).collect();
+    let scores =
+        ecg_metrics::npy::read_scores(&eval.join("scores_calibrated.npy")).expect("scores");
+    let got = probabilities(
+        ok(ecg()
+            .args(["predict", "--json", "--calibrated", "--model"])
+            .arg(&cal)
+            .args(&test_records))
+        .as_bytes(),
+    );
+    for (row, (_, p)) in got.iter().enumerate() {
+        for (j, v) in p.iter().enumerate() {
+            let e = scores[[row, j]];
+            assert!((v - e).abs() < 1e-4, "record {}: {v} vs eval {e}", ids[row]);
+        }
+    }
+    let o = run(ecg().args(["predict", "--calibrated", "--model"]).arg(&onnx).arg(&records[0]));
+    assert!(
+        !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no calibration"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

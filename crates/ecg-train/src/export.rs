@@ -4,7 +4,7 @@
 //! ([`ecg_onnx::Deploy`]).
 use std::path::Path;
 
-use ecg_onnx::meta::{Aggregate, Bandpass, Deploy, Standardizer, Windows, FORMAT};
+use ecg_onnx::meta::{Aggregate, Bandpass, Calibration, Deploy, Standardizer, Windows, FORMAT};
 
 use crate::checkpoint::{read_preprocessing, Preprocessing};
 use crate::config::InputMode;
@@ -80,11 +80,47 @@ pub struct Exported {
     pub opset: i64,
 }
 
-/// Writes `out` (atomically) from the checkpoint `ckpt`.
-pub fn export_onnx(ckpt: &Path, out: &Path) -> Result<Exported, TrainError> {
+/// The calibration `ecg eval --calibrate` fitted for this checkpoint: `lambda.json` and
+/// `label_cosine.json` in `eval_dir`, in the checkpoint's class order.
+pub fn calibration_of(eval_dir: &Path, prep: &Preprocessing) -> Result<Calibration, TrainError> {
+    let fit: ecg_labels::LambdaFit = crate::checkpoint::read_json(&eval_dir.join("lambda.json"))?;
+    let cos_path = eval_dir.join("label_cosine.json");
+    let cos: crate::eval::LabelCosine = crate::checkpoint::read_json(&cos_path)?;
+    if cos.class_names != prep.class_names {
+        return Err(TrainError::Data(format!(
+            "{}: classes {:?}, the checkpoint's are {:?}",
+            cos_path.display(),
+            cos.class_names,
+            prep.class_names
+        )));
+    }
+    let k = prep.class_names.len();
+    let lambda = match fit.lambda {
+        ecg_labels::Lambda::Shared(l) => vec![l],
+        ecg_labels::Lambda::PerLabel(v) => v,
+    };
+    if cos.c.len() != k || cos.c.iter().any(|r| r.len() != k) {
+        return Err(TrainError::Data(format!("{}: C is not {k}×{k}", cos_path.display())));
+    }
+    Ok(Calibration {
+        lambda,
+        c: cos.c.concat(),
+    })
+}
+
+/// Writes `out` (atomically) from the checkpoint `ckpt`; with `calibration` (an `ecg eval
+/// --calibrate` output folder of this checkpoint), the fitted λ and C go into the metadata.
+pub fn export_onnx(ckpt: &Path, out: &Path, calibration: Option<&Path>) -> Result<Exported, TrainError> {
     let spec = ecg_nn::checkpoint::read_spec(ckpt)?;
     let prep = read_preprocessing(ckpt)?;
-    let deploy = deploy_of(ckpt, &prep, &spec)?;
+    let mut deploy = deploy_of(ckpt, &prep, &spec)?;
+    if let Some(dir) = calibration {
+        deploy.calibration = Some(calibration_of(dir, &prep)?);
+        deploy.validate().map_err(|msg| TrainError::Checkpoint {
+            path: ckpt.to_path_buf(),
+            msg,
+        })?;
+    }
     let weights = ecg_onnx::Weights::read(ckpt).map_err(onnx_err)?;
     let model = ecg_nn::export::to_onnx(&spec, weights, &deploy).map_err(onnx_err)?;
     let nodes = model.graph.as_ref().map_or(0, |g| g.node.len());

@@ -25,6 +25,10 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Apply the label-correlation calibration stored in the model (`ecg export onnx
+    /// --calibration`): p' = (1 − λ)·p + λ·Ĉp with the validation-fitted λ.
+    #[arg(long)]
+    pub calibrated: bool,
     /// More log output (debug level); RUST_LOG overrides.
     #[arg(short, long)]
     pub verbose: bool,
@@ -39,13 +43,16 @@ pub fn wants_model(args: &[std::ffi::OsString]) -> bool {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let p = predict(&a.model, &a.records)?;
+    let (mut p, d) = predict(&a.model, &a.records)?;
+    if a.calibrated {
+        calibrate(&a.model, &d, &mut p)?;
+    }
     p.print(a.json).map_err(anyhow::Error::msg)
 }
 
 /// Scores WFDB records with an ONNX model; errors only when the model itself cannot be
-/// used (per-record failures are collected).
-pub fn predict(model: &Path, records: &[PathBuf]) -> Result<Predictions> {
+/// used (per-record failures are collected). Also returns the model's metadata.
+pub fn predict(model: &Path, records: &[PathBuf]) -> Result<(Predictions, Deploy)> {
     let mut m = OnnxModel::load(model).with_context(|| format!("loading {}", model.display()))?;
     let d = m.deploy().clone();
     let prep = ecg_io::packer::Prep::new(
@@ -68,11 +75,42 @@ pub fn predict(model: &Path, records: &[PathBuf]) -> Result<Predictions> {
             }),
         }
     }
-    Ok(Predictions {
+    let p = Predictions {
         class_names: d.class_names.clone(),
         records: out,
         failed,
-    })
+    };
+    Ok((p, d))
+}
+
+/// Applies the model's stored calibration to every predicted record, as `ecg eval
+/// --calibrate` does (ecg-labels' `Calibrator`).
+fn calibrate(model: &Path, d: &Deploy, p: &mut Predictions) -> Result<()> {
+    let Some(c) = &d.calibration else {
+        bail!(
+            "{}: --calibrated, but the model carries no calibration (export it with `ecg \
+             export onnx --calibration EVAL_DIR`, EVAL_DIR from `ecg eval --calibrate`)",
+            model.display()
+        );
+    };
+    if p.records.is_empty() {
+        return Ok(());
+    }
+    let k = p.class_names.len();
+    let cm = ndarray::Array2::from_shape_vec((k, k), c.c.clone())?;
+    let cal = ecg_labels::Calibrator::new(cm.view())?;
+    let lambda = if c.lambda.len() == 1 {
+        ecg_labels::Lambda::Shared(c.lambda[0])
+    } else {
+        ecg_labels::Lambda::PerLabel(c.lambda.clone())
+    };
+    let flat: Vec<f64> = p.records.iter().flat_map(|r| r.probabilities.clone()).collect();
+    let pm = ndarray::Array2::from_shape_vec((p.records.len(), k), flat)?;
+    let out = cal.apply(pm.view(), &lambda)?;
+    for (r, row) in p.records.iter_mut().zip(out.outer_iter()) {
+        r.probabilities = row.to_vec();
+    }
+    Ok(())
 }
 
 /// One record: read and preprocess, windows `[w, leads, len]`, forward, aggregate.

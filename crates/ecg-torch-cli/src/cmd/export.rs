@@ -25,6 +25,10 @@ pub struct OnnxArgs {
     /// The ONNX file to write.
     #[arg(long)]
     out: PathBuf,
+    /// An `ecg eval --calibrate` output folder of this checkpoint: its λ (`lambda.json`) and
+    /// C (`label_cosine.json`) go into the metadata, for `ecg predict --model --calibrated`.
+    #[arg(long)]
+    calibration: Option<PathBuf>,
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
@@ -34,7 +38,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
         "--checkpoint {}: no such file",
         a.checkpoint.display()
     );
-    let e = ecg_train::export::export_onnx(&a.checkpoint, &a.out)
+    let e = ecg_train::export::export_onnx(&a.checkpoint, &a.out, a.calibration.as_deref())
         .with_context(|| format!("exporting {} to ONNX", a.checkpoint.display()))?;
     eprintln!(
         "wrote {} ({}, {} nodes, opset {}, {:.1} KiB)",

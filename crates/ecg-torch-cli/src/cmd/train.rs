@@ -154,7 +154,10 @@ pub enum Cmd {
         latency_runs: usize,
     },
     /// Label probabilities for WFDB records (paths without extension), with the
-    /// checkpoint's preprocessing; prints a tab-separated table.
+    /// checkpoint's preprocessing; prints a tab-separated table. A record that cannot be
+    /// predicted is named on stderr with the reason, the others are predicted, and the
+    /// command then fails. `ecg predict --model model.onnx RECORD...` (a model written by
+    /// `ecg export onnx`) runs in `ecg` itself, without libtorch, with the same outputs.
     Predict {
         #[arg(long)]
         checkpoint: PathBuf,

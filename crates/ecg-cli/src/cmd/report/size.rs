@@ -17,6 +17,8 @@ struct Size {
     latency_ms: f64,
     runs: i64,
     threads: i64,
+    /// (ONNX bytes, 10 s record libtorch ms, 10 s record ONNX ms), when measured.
+    onnx: Option<(f64, f64, f64)>,
 }
 
 /// The sizes of every model of every task, collected task by task.
@@ -45,6 +47,21 @@ impl Sizes {
                     path.display()
                 )
             })?;
+            let onnx = match v.get("onnx") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(o) => {
+                    let f = |k: &str| {
+                        json::num(o, &[k]).with_context(|| {
+                            format!("{}: field `onnx.{k}` missing or not a number", path.display())
+                        })
+                    };
+                    Some((
+                        f("onnx_bytes")?,
+                        f("record_libtorch_ms")?,
+                        f("record_onnx_ms")?,
+                    ))
+                }
+            };
             self.0.push(Size {
                 task: task.to_string(),
                 dir: p.model.dir,
@@ -54,6 +71,7 @@ impl Sizes {
                 latency_ms,
                 runs: int("latency_runs")?,
                 threads: int("torch_threads")?,
+                onnx,
             });
         }
         Ok(())
@@ -71,6 +89,9 @@ impl Sizes {
             "FLOPs / record",
             "size vs teacher",
             "CPU latency (ms)",
+            "ONNX file (KiB)",
+            "10 s record, libtorch (ms)",
+            "10 s record, ONNX/tract (ms)",
         ]);
         for s in &self.0 {
             let teacher = self
@@ -87,12 +108,18 @@ impl Sizes {
                 format!("{:.3e}", s.flops as f64),
                 ratio,
                 format!("{:.2}", s.latency_ms),
+                s.onnx.map_or("–".into(), |o| format!("{:.1}", o.0 / 1024.0)),
+                s.onnx.map_or("–".into(), |o| format!("{:.2}", o.1)),
+                s.onnx.map_or("–".into(), |o| format!("{:.2}", o.2)),
             ]);
         }
         format!(
             "## Teacher and students: size and speed\n\nCPU latency: median of {} forward \
              passes of one record (eval mode, {} torch threads) on this machine, measured by \
-             `ecg eval` (size.json).\n\n{t}",
+             `ecg eval` (size.json). The ONNX columns: the model exported by `ecg export onnx` \
+             and one 10 s record at 100 Hz as `ecg predict` feeds it (its windows as one \
+             batch), median wall time on one thread in libtorch and in our ONNX runtime \
+             (tract, the light `ecg`); see docs/deploy.md.\n\n{t}",
             first.runs, first.threads
         )
     }
