@@ -61,7 +61,10 @@ fn main() {
     // `ecg predict --model model.onnx ...` runs here (tract, no libtorch); `ecg predict
     // --checkpoint` is ecg-torch's.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let after = args.iter().position(|a| a == "predict").map_or(&[][..], |i| &args[i + 1..]);
+    let after = args
+        .iter()
+        .position(|a| a == "predict")
+        .map_or(&[][..], |i| &args[i + 1..]);
     if matches.subcommand_name() == Some("predict") && cmd::predict::wants_model(after) {
         let a = cmd::predict::Args::parse_from(
             std::iter::once(std::ffi::OsString::from("ecg predict")).chain(after.iter().cloned()),

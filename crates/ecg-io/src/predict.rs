@@ -14,7 +14,11 @@ use crate::packer::Prep;
 /// from any lead order ([`crate::leads::normalize`]: `aVR` = `AVR`); `prep` is the pack's
 /// [`Prep`] at the model's rate and band-pass, so the result equals the pack row that
 /// packing the same record at that rate would have written.
-pub fn read_input(record: &Path, leads: &[String], prep: &Prep) -> Result<(Vec<f32>, usize, String)> {
+pub fn read_input(
+    record: &Path,
+    leads: &[String],
+    prep: &Prep,
+) -> Result<(Vec<f32>, usize, String)> {
     let r = crate::packer::read_wfdb(record, leads, false)?;
     let picked: Vec<&str> = leads
         .iter()

@@ -19,7 +19,11 @@ fn deploy(spec: &ModelSpec) -> Deploy {
         format: FORMAT.into(),
         preset: spec.preset.clone(),
         rate: 100,
-        leads: spec.leads.iter().map(|&l| ecg_nn::LEAD_NAMES[l].to_string()).collect(),
+        leads: spec
+            .leads
+            .iter()
+            .map(|&l| ecg_nn::LEAD_NAMES[l].to_string())
+            .collect(),
         bandpass: None,
         pack_preprocessing: "none".into(),
         standardizer: Standardizer {
@@ -41,7 +45,9 @@ fn deploy(spec: &ModelSpec) -> Deploy {
 fn onnx(c: &mut Criterion) {
     tch::set_num_threads(1);
     let dir = tempfile::tempdir().expect("tmp");
-    let e: Vec<f32> = (0..K * K).map(|i| if i % (K + 1) == 0 { 1.0 } else { 0.2 }).collect();
+    let e: Vec<f32> = (0..K * K)
+        .map(|i| if i % (K + 1) == 0 { 1.0 } else { 0.2 })
+        .collect();
     for (name, preset, leads) in [
         ("student", "student", (0..12).collect::<Vec<usize>>()),
         ("student-single-lead", "student", vec![0]),

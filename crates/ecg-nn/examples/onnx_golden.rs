@@ -42,7 +42,11 @@ fn deploy(spec: &ModelSpec) -> Deploy {
         format: FORMAT.into(),
         preset: spec.preset.clone(),
         rate: 100,
-        leads: spec.leads.iter().map(|&l| ecg_nn::LEAD_NAMES[l].to_string()).collect(),
+        leads: spec
+            .leads
+            .iter()
+            .map(|&l| ecg_nn::LEAD_NAMES[l].to_string())
+            .collect(),
         bandpass: None,
         pack_preprocessing: "none".into(),
         standardizer: Standardizer {
@@ -75,14 +79,21 @@ fn main() {
     let all: Vec<usize> = (0..12).collect();
     let mut specs: Vec<(String, ModelSpec)> = PRESETS
         .iter()
-        .map(|p| (p.to_string(), ModelSpec::preset(p, K, all.clone(), 250).expect("preset")))
+        .map(|p| {
+            (
+                p.to_string(),
+                ModelSpec::preset(p, K, all.clone(), 250).expect("preset"),
+            )
+        })
         .collect();
     specs.push((
         "student-single-lead".into(),
         ModelSpec::preset("student", K, vec![0], 250).expect("single"),
     ));
-    let ModelSpec { arch: ecg_nn::ArchConfig::SeResNet1d(enc), .. } =
-        ModelSpec::preset("se_resnet1d", K, vec![0], 250).expect("enc")
+    let ModelSpec {
+        arch: ecg_nn::ArchConfig::SeResNet1d(enc),
+        ..
+    } = ModelSpec::preset("se_resnet1d", K, vec![0], 250).expect("enc")
     else {
         unreachable!()
     };
@@ -93,7 +104,15 @@ fn main() {
     let mut manifest = Vec::new();
     for (name, spec) in &specs {
         let vs = nn::VarStore::new(Device::Cpu);
-        let e: Vec<f32> = (0..K * K).map(|i| if i % (K + 1) == 0 { 1.0 } else { 0.05 * (i % 5) as f32 }).collect();
+        let e: Vec<f32> = (0..K * K)
+            .map(|i| {
+                if i % (K + 1) == 0 {
+                    1.0
+                } else {
+                    0.05 * (i % 5) as f32
+                }
+            })
+            .collect();
         let net = build(&vs.root(), spec, Some(&e)).expect("build");
         tch::no_grad(|| {
             for (n, mut t) in vs.variables() {

@@ -13,7 +13,13 @@ const K: i64 = 5;
 
 fn cooc(k: i64) -> Vec<f32> {
     (0..k * k)
-        .map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.1 * ((i % 7) as f32) })
+        .map(|i| {
+            if i % (k + 1) == 0 {
+                1.0
+            } else {
+                0.1 * ((i % 7) as f32)
+            }
+        })
         .collect()
 }
 
@@ -99,7 +105,9 @@ fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor]) {
         let want = tch::no_grad(|| net.forward_t(x, false).logits.sigmoid());
         let (b, _, len) = x.size3().expect("3-d");
         let xs = Vec::<f32>::try_from(x.flatten(0, -1)).expect("to vec");
-        let got = rt.forward(&xs, b as usize, len as usize).expect("tract forward");
+        let got = rt
+            .forward(&xs, b as usize, len as usize)
+            .expect("tract forward");
         let want = Vec::<f32>::try_from(want.flatten(0, -1)).expect("to vec");
         let worst = got
             .iter()
@@ -128,8 +136,10 @@ fn every_exported_preset_equals_the_libtorch_forward() {
         .collect();
     // MVKT-ECG's single-lead student (lead I) and LCD's per-lead network.
     specs.push(ModelSpec::preset("student", K, vec![0], 250).expect("single-lead"));
-    let ModelSpec { arch: ecg_nn::ArchConfig::SeResNet1d(enc), .. } =
-        ModelSpec::preset("se_resnet1d", K, vec![0], 250).expect("encoder")
+    let ModelSpec {
+        arch: ecg_nn::ArchConfig::SeResNet1d(enc),
+        ..
+    } = ModelSpec::preset("se_resnet1d", K, vec![0], 250).expect("encoder")
     else {
         unreachable!("se_resnet1d is an SE-ResNet")
     };
@@ -145,7 +155,10 @@ fn every_exported_preset_equals_the_libtorch_forward() {
         }
         match real_windows(&spec.leads) {
             Some(x) => inputs.push(x),
-            None => eprintln!("!!!! ptbxl-sample not found: {} checked on random inputs only !!!!", spec.preset),
+            None => eprintln!(
+                "!!!! ptbxl-sample not found: {} checked on random inputs only !!!!",
+                spec.preset
+            ),
         }
         check(spec, dir.path(), &inputs);
     }
@@ -176,5 +189,9 @@ fn a_checkpoint_that_disagrees_with_its_spec_is_refused() {
     }
     let e = ecg_nn::export::to_onnx(&fewer, Weights::read(&ck).expect("w"), &deploy(&fewer))
         .expect_err("unused");
-    assert!(e.to_string().contains("tensors the spec does not use") || e.to_string().contains("head.weight"), "{e}");
+    assert!(
+        e.to_string().contains("tensors the spec does not use")
+            || e.to_string().contains("head.weight"),
+        "{e}"
+    );
 }

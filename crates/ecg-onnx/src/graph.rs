@@ -197,7 +197,14 @@ impl Graph {
     }
 
     /// `Conv` with weights `w` and optional bias `b` (initializer names).
-    pub fn conv(&mut self, scope: &str, x: &str, w: &str, b: Option<&str>, a: &ConvAttrs) -> String {
+    pub fn conv(
+        &mut self,
+        scope: &str,
+        x: &str,
+        w: &str,
+        b: Option<&str>,
+        a: &ConvAttrs,
+    ) -> String {
         let mut ins = vec![x, w];
         if let Some(b) = b {
             ins.push(b);
@@ -281,7 +288,13 @@ impl Graph {
     }
 
     pub fn transpose(&mut self, scope: &str, x: &str, perm: &[i64]) -> String {
-        self.node("Transpose", scope, &[x], vec![attr_ints("perm", perm)], None)
+        self.node(
+            "Transpose",
+            scope,
+            &[x],
+            vec![attr_ints("perm", perm)],
+            None,
+        )
     }
 
     pub fn concat(&mut self, scope: &str, xs: &[&str], axis: i64) -> String {

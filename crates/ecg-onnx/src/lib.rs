@@ -21,6 +21,6 @@ pub use error::OnnxError;
 pub use graph::{Dim, Graph};
 pub use meta::Deploy;
 pub use runtime::OnnxModel;
-pub use weights::Weights;
 /// The ONNX protobuf types (tract-onnx's, prost-generated).
 pub use tract_onnx::pb;
+pub use weights::Weights;

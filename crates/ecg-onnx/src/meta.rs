@@ -126,7 +126,10 @@ impl Deploy {
     }
 
     /// Reads and checks the `ecg.*` entries of a model's metadata.
-    pub fn from_props(path: &Path, props: &[pb::StringStringEntryProto]) -> Result<Deploy, OnnxError> {
+    pub fn from_props(
+        path: &Path,
+        props: &[pb::StringStringEntryProto],
+    ) -> Result<Deploy, OnnxError> {
         let err = |reason: String| OnnxError::Metadata {
             path: path.to_path_buf(),
             reason,
@@ -155,7 +158,10 @@ impl Deploy {
     /// Internal consistency (lengths of the lead, standardiser and class lists).
     pub fn validate(&self) -> Result<(), String> {
         if self.format != FORMAT {
-            return Err(format!("ecg.format is {:?}, this build reads {FORMAT:?}", self.format));
+            return Err(format!(
+                "ecg.format is {:?}, this build reads {FORMAT:?}",
+                self.format
+            ));
         }
         if self.leads.is_empty() {
             return Err("ecg.leads is empty".into());

@@ -162,7 +162,12 @@ impl OnnxModel {
             .with_input_fact(0, f32::fact([batch, leads, len]).into())
             .map_err(|e| err("setting the input shape", e))?
             .into_optimized()
-            .map_err(|e| err(&format!("optimising for input [{batch}, {leads}, {len}]"), e))?
+            .map_err(|e| {
+                err(
+                    &format!("optimising for input [{batch}, {leads}, {len}]"),
+                    e,
+                )
+            })?
             .into_runnable()
             .map_err(|e| err("planning", e))?;
         self.plans.insert((batch, len), plan.clone());
@@ -181,7 +186,15 @@ impl OnnxModel {
                 .input_len
                 .map_or("samples".to_string(), |m| m.to_string());
             return Err(OnnxError::InputShape {
-                got: vec![batch, if batch * len > 0 { x.len() / (batch * len) } else { 0 }, len],
+                got: vec![
+                    batch,
+                    if batch * len > 0 {
+                        x.len() / (batch * len)
+                    } else {
+                        0
+                    },
+                    len,
+                ],
                 expected: format!("[batch, {leads}, {l}]"),
             });
         }

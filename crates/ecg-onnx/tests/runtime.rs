@@ -32,7 +32,10 @@ fn deploy() -> Deploy {
 /// `signals [batch, 2, 8]` → mean over time → `op` → `probabilities [batch, 2]`.
 fn write(path: &Path, op: &str, props: Vec<(String, String)>) {
     let mut g = Graph::new();
-    let x = g.input("signals", &[Dim::Named("batch"), Dim::Fixed(2), Dim::Fixed(8)]);
+    let x = g.input(
+        "signals",
+        &[Dim::Named("batch"), Dim::Fixed(2), Dim::Fixed(8)],
+    );
     let m = g.reduce("ReduceMean", "pool", &x, &[-1], false);
     let p = g.op(op, "out", &[&m]);
     g.output(&p, "probabilities", &[Dim::Named("batch"), Dim::Fixed(2)]);
@@ -53,7 +56,11 @@ fn a_small_graph_runs_and_matches_the_formula() {
             let row = &x[(b * 2 + l) * 8..(b * 2 + l + 1) * 8];
             let mean = row.iter().sum::<f32>() / 8.0;
             let want = 1.0 / (1.0 + (-mean).exp());
-            assert!((p[b * 2 + l] - want).abs() < 1e-6, "{} vs {want}", p[b * 2 + l]);
+            assert!(
+                (p[b * 2 + l] - want).abs() < 1e-6,
+                "{} vs {want}",
+                p[b * 2 + l]
+            );
         }
     }
     // A second batch size re-plans and agrees on the shared rows.
@@ -113,7 +120,10 @@ fn each_bad_model_gets_its_own_error() {
     let mismatch = d.join("mismatch.onnx");
     write(&mismatch, "Sigmoid", three.to_props());
     let e = OnnxModel::load(&mismatch).expect_err("leads");
-    assert!(matches!(e, OnnxError::Graph { .. }) && e.to_string().contains("3 leads"), "{e}");
+    assert!(
+        matches!(e, OnnxError::Graph { .. }) && e.to_string().contains("3 leads"),
+        "{e}"
+    );
 }
 
 #[test]

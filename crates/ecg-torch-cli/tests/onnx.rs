@@ -108,7 +108,15 @@ fn exported_student_predicts_like_the_checkpoint_without_libtorch() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     ok(ecg()
-        .args(["pack", "ptbxl", "--rate", "100", "--bandpass", "0.5:40", "--data"])
+        .args([
+            "pack",
+            "ptbxl",
+            "--rate",
+            "100",
+            "--bandpass",
+            "0.5:40",
+            "--data",
+        ])
         .arg(&src)
         .arg("--out")
         .arg(d.join("sample.pack.safetensors")));
@@ -155,7 +163,10 @@ output_dir = "runs/tiny"
         .args(["predict", "--json", "--model"])
         .arg(&onnx)
         .args(&records));
-    let (pt, pl) = (probabilities(torch.as_bytes()), probabilities(light.as_bytes()));
+    let (pt, pl) = (
+        probabilities(torch.as_bytes()),
+        probabilities(light.as_bytes()),
+    );
     assert_eq!(pt.len(), 21);
     assert_close(&pt, &pl);
 
@@ -171,9 +182,15 @@ output_dir = "runs/tiny"
     let mut outs = Vec::new();
     for flag in ["--checkpoint", "--model"] {
         let file = if flag == "--model" { &onnx } else { &ck };
-        let o = run(ecg().args(["predict", "--json", flag]).arg(file).args(&mixed));
+        let o = run(ecg()
+            .args(["predict", "--json", flag])
+            .arg(file)
+            .args(&mixed));
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{flag}: a bad record must fail the command");
+        assert!(
+            !o.status.success(),
+            "{flag}: a bad record must fail the command"
+        );
         assert!(
             err.contains("no-such-record") && err.contains("holter") && err.contains("2 of 4"),
             "{flag}: stderr must name both bad records:\n{err}"
@@ -211,16 +228,32 @@ output_dir = "runs/tiny"
     ok(ecg()
         .args(["eval", "--checkpoint"])
         .arg(&ck)
-        .args(["--split", "test", "--calibrate", "--bootstrap", "0", "--latency-runs", "3", "--out"])
+        .args([
+            "--split",
+            "test",
+            "--calibrate",
+            "--bootstrap",
+            "0",
+            "--latency-runs",
+            "3",
+            "--out",
+        ])
         .arg(&eval));
     // size.json carries the exported model's size and a 10 s record's latency in both
     // runtimes (for the report's size section).
     let size: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(eval.join("size.json")).expect("size"))
             .expect("json");
-    assert_eq!(size["onnx"]["record_input"], serde_json::json!([7, 12, 250]), "{size}");
+    assert_eq!(
+        size["onnx"]["record_input"],
+        serde_json::json!([7, 12, 250]),
+        "{size}"
+    );
     for k in ["onnx_bytes", "record_libtorch_ms", "record_onnx_ms"] {
-        assert!(size["onnx"][k].as_f64().is_some_and(|v| v > 0.0), "{k}: {size}");
+        assert!(
+            size["onnx"][k].as_f64().is_some_and(|v| v > 0.0),
+            "{k}: {size}"
+        );
     }
     let cal = d.join("calibrated.onnx");
     ok(ecg()
@@ -252,7 +285,10 @@ output_dir = "runs/tiny"
             assert!((v - e).abs() < 1e-4, "record {}: {v} vs eval {e}", ids[row]);
         }
     }
-    let o = run(ecg().args(["predict", "--calibrated", "--model"]).arg(&onnx).arg(&records[0]));
+    let o = run(ecg()
+        .args(["predict", "--calibrated", "--model"])
+        .arg(&onnx)
+        .arg(&records[0]));
     assert!(
         !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no calibration"),
         "{}",
@@ -262,7 +298,10 @@ output_dir = "runs/tiny"
     // A corrupt model file is an error naming it.
     let bad = d.join("corrupt.onnx");
     std::fs::write(&bad, b"not a model").expect("write");
-    let o = run(ecg().args(["predict", "--model"]).arg(&bad).arg(&records[0]));
+    let o = run(ecg()
+        .args(["predict", "--model"])
+        .arg(&bad)
+        .arg(&records[0]));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("corrupt.onnx"), "{err}");
 }

@@ -12,7 +12,11 @@ use crate::error::TrainError;
 
 /// The deployment metadata of a checkpoint: its preprocessing sidecar, in ONNX metadata
 /// terms. Refuses a pack preprocessing that predict cannot replay (as `ecg predict`).
-pub fn deploy_of(ckpt: &Path, prep: &Preprocessing, spec: &ecg_nn::ModelSpec) -> Result<Deploy, TrainError> {
+pub fn deploy_of(
+    ckpt: &Path,
+    prep: &Preprocessing,
+    spec: &ecg_nn::ModelSpec,
+) -> Result<Deploy, TrainError> {
     if prep.pack_bandpass.is_none() && !prep.pack_preprocessing.trim_start().starts_with("none") {
         return Err(TrainError::Checkpoint {
             path: ckpt.to_path_buf(),
@@ -100,7 +104,10 @@ pub fn calibration_of(eval_dir: &Path, prep: &Preprocessing) -> Result<Calibrati
         ecg_labels::Lambda::PerLabel(v) => v,
     };
     if cos.c.len() != k || cos.c.iter().any(|r| r.len() != k) {
-        return Err(TrainError::Data(format!("{}: C is not {k}×{k}", cos_path.display())));
+        return Err(TrainError::Data(format!(
+            "{}: C is not {k}×{k}",
+            cos_path.display()
+        )));
     }
     Ok(Calibration {
         lambda,
@@ -110,7 +117,11 @@ pub fn calibration_of(eval_dir: &Path, prep: &Preprocessing) -> Result<Calibrati
 
 /// Writes `out` (atomically) from the checkpoint `ckpt`; with `calibration` (an `ecg eval
 /// --calibrate` output folder of this checkpoint), the fitted λ and C go into the metadata.
-pub fn export_onnx(ckpt: &Path, out: &Path, calibration: Option<&Path>) -> Result<Exported, TrainError> {
+pub fn export_onnx(
+    ckpt: &Path,
+    out: &Path,
+    calibration: Option<&Path>,
+) -> Result<Exported, TrainError> {
     let spec = ecg_nn::checkpoint::read_spec(ckpt)?;
     let prep = read_preprocessing(ckpt)?;
     let mut deploy = deploy_of(ckpt, &prep, &spec)?;

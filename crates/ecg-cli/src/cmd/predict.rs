@@ -63,7 +63,12 @@ pub fn predict(model: &Path, records: &[PathBuf]) -> Result<(Predictions, Deploy
             order: b.order,
         }),
     )
-    .with_context(|| format!("{}: the pack preprocessing in ecg.rate/ecg.bandpass", model.display()))?;
+    .with_context(|| {
+        format!(
+            "{}: the pack preprocessing in ecg.rate/ecg.bandpass",
+            model.display()
+        )
+    })?;
     let mut out = Vec::with_capacity(records.len());
     let mut failed = Vec::new();
     for r in records {
@@ -104,7 +109,11 @@ fn calibrate(model: &Path, d: &Deploy, p: &mut Predictions) -> Result<()> {
     } else {
         ecg_labels::Lambda::PerLabel(c.lambda.clone())
     };
-    let flat: Vec<f64> = p.records.iter().flat_map(|r| r.probabilities.clone()).collect();
+    let flat: Vec<f64> = p
+        .records
+        .iter()
+        .flat_map(|r| r.probabilities.clone())
+        .collect();
     let pm = ndarray::Array2::from_shape_vec((p.records.len(), k), flat)?;
     let out = cal.apply(pm.view(), &lambda)?;
     for (r, row) in p.records.iter_mut().zip(out.outer_iter()) {

@@ -66,7 +66,9 @@ fn se_resnet1d_features(
     for (name, b) in cfg.blocks() {
         h = se_block1d(ex, &format!("{prefix}{name}"), &b, &h)?;
     }
-    Ok(ex.g.reduce("ReduceMean", &format!("{prefix}pool"), &h, &[-1], false))
+    Ok(ex
+        .g
+        .reduce("ReduceMean", &format!("{prefix}pool"), &h, &[-1], false))
 }
 
 /// se_resnet1d: features → dropout (identity) → linear K.
@@ -98,7 +100,13 @@ pub(crate) fn per_lead(
             ex.g.ints(&format!("{p}/axis"), &[1]),
         );
         let xi = ex.g.op("Slice", &p, &[x, &s, &e, &ax]); // [batch, 1, L]
-        feats.push(se_resnet1d_features(ex, &format!("{p}."), 1, &cfg.encoder, &xi)?);
+        feats.push(se_resnet1d_features(
+            ex,
+            &format!("{p}."),
+            1,
+            &cfg.encoder,
+            &xi,
+        )?);
         ex.unused(&format!("{p}.head.weight"), &[1, c as usize])?;
         ex.unused(&format!("{p}.head.bias"), &[1])?;
     }
@@ -135,14 +143,22 @@ fn x_bottleneck(ex: &mut Ex, p: &str, c: &XBottleneckConfig, x: &str) -> Result<
         if c.stride != 2 {
             return Err(OnnxError::Export {
                 what: p.into(),
-                reason: format!("identity pooling with stride {} (only 2 is mapped)", c.stride),
+                reason: format!(
+                    "identity pooling with stride {} (only 2 is mapped)",
+                    c.stride
+                ),
             });
         }
         let pads = ex.g.ints(&format!("{p}/pads"), &[0, 0, 0, 0, 0, 1]);
-        let padded = ex
-            .g
-            .node("Pad", p, &[&id, &pads], vec![attr_string("mode", "edge")], None);
-        id = ex.g.pool("AveragePool", p, &padded, &ConvAttrs::d1(2, 2, 0));
+        let padded = ex.g.node(
+            "Pad",
+            p,
+            &[&id, &pads],
+            vec![attr_string("mode", "edge")],
+            None,
+        );
+        id =
+            ex.g.pool("AveragePool", p, &padded, &ConvAttrs::d1(2, 2, 0));
     }
     if c.cin != c.cout {
         id = conv_bn1d(
@@ -166,7 +182,8 @@ pub(crate) fn xresnet1d(
     for (i, c) in cfg.stem_layers(spec.n_leads()).iter().enumerate() {
         h = conv_bn1d(ex, &format!("stem.{i}"), c, &h)?;
     }
-    h = ex.g.pool("MaxPool", "stem_pool", &h, &ConvAttrs::d1(3, 2, 1));
+    h =
+        ex.g.pool("MaxPool", "stem_pool", &h, &ConvAttrs::d1(3, 2, 1));
     for (name, b) in cfg.blocks() {
         h = x_bottleneck(ex, &name, &b, &h)?;
     }
@@ -175,7 +192,12 @@ pub(crate) fn xresnet1d(
 }
 
 /// [`crate::models::resnet1d_wang::BasicBlock1d`].
-fn basic_block1d(ex: &mut Ex, p: &str, c: &BasicBlock1dConfig, x: &str) -> Result<String, OnnxError> {
+fn basic_block1d(
+    ex: &mut Ex,
+    p: &str,
+    c: &BasicBlock1dConfig,
+    x: &str,
+) -> Result<String, OnnxError> {
     let ch = c.channels;
     let h = conv_bn1d(
         ex,
@@ -234,7 +256,13 @@ pub(crate) fn inception1d(
     for d in 0..cfg.depth {
         let p = format!("block{}", d + 1);
         let b = cfg.block(d, leads);
-        let bottled = conv1d(ex, &format!("{p}.bottleneck"), (b.cin, b.bottleneck, 1), false, &h)?;
+        let bottled = conv1d(
+            ex,
+            &format!("{p}.bottleneck"),
+            (b.cin, b.bottleneck, 1),
+            false,
+            &h,
+        )?;
         let mut branches = Vec::new();
         for (i, &k) in b.kernels.iter().enumerate() {
             branches.push(conv1d(

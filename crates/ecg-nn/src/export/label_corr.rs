@@ -108,7 +108,8 @@ fn decoder_layer(
     let v = ex.g.reshape(&a, &v, &[0, ch, h, dh]);
     let v = ex.g.transpose(&a, &v, &[0, 2, 1, 3]); // [batch, H, C, dh]
     let scores = ex.g.op("MatMul", &a, &[&q, &key_t]); // [batch, H, K, C]
-    let scale = ex.g.scalar(&format!("{a}/sqrt_dh"), (dh as f64).sqrt() as f32);
+    let scale =
+        ex.g.scalar(&format!("{a}/sqrt_dh"), (dh as f64).sqrt() as f32);
     let scores = ex.g.op("Div", &a, &[&scores, &scale]);
     let attn = ex.g.node(
         "Softmax",
@@ -167,14 +168,7 @@ pub(crate) fn logits(
     if cfg.variant.uses_decoder() {
         let dc = cfg.decoder_layer();
         for i in 0..cfg.decoder_layers {
-            z = decoder_layer(
-                ex,
-                &format!("decoder.layer{}", i + 1),
-                &dc,
-                (k, c),
-                &z,
-                &f,
-            )?;
+            z = decoder_layer(ex, &format!("decoder.layer{}", i + 1), &dc, (k, c), &z, &f)?;
         }
     }
     group_fc(ex, "head", (k, cfg.hidden), &z)

@@ -36,9 +36,13 @@ pub(crate) fn conv_bn1d(
         &format!("{p}.conv.weight"),
         &[u(c.cout), u(c.cin), u(c.kernel)],
     )?;
-    let h = ex
-        .g
-        .conv(p, x, &w, None, &ConvAttrs::d1(c.kernel, c.stride, c.padding));
+    let h = ex.g.conv(
+        p,
+        x,
+        &w,
+        None,
+        &ConvAttrs::d1(c.kernel, c.stride, c.padding),
+    );
     let h = batch_norm(ex, &format!("{p}.bn"), c.cout, &h)?;
     Ok(if c.relu { ex.g.op("Relu", p, &[&h]) } else { h })
 }
@@ -165,7 +169,12 @@ pub(crate) fn concat_pool_head(
 
 /// [`crate::layers::head::GroupFc`]: `[batch, K, D]` → `Mul` by `weight [K, D]` →
 /// `ReduceSum` over D → `Add` bias.
-pub(crate) fn group_fc(ex: &mut Ex, p: &str, (k, d): (i64, i64), z: &str) -> Result<String, OnnxError> {
+pub(crate) fn group_fc(
+    ex: &mut Ex,
+    p: &str,
+    (k, d): (i64, i64),
+    z: &str,
+) -> Result<String, OnnxError> {
     let w = ex.param(&format!("{p}.weight"), &[u(k), u(d)])?;
     let b = ex.param(&format!("{p}.bias"), &[u(k)])?;
     let h = ex.g.op("Mul", p, &[z, &w]);

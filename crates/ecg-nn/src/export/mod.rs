@@ -10,8 +10,8 @@ mod label_corr;
 mod layers;
 
 use ecg_onnx::graph::Dim;
-use ecg_onnx::{Deploy, Graph, OnnxError, Weights};
 use ecg_onnx::pb;
+use ecg_onnx::{Deploy, Graph, OnnxError, Weights};
 
 use crate::spec::{ArchConfig, ModelSpec};
 
@@ -29,7 +29,12 @@ impl Ex {
     }
 
     /// The `[out, in]` weight `name` transposed to `[in, out]` (for `MatMul`).
-    pub(crate) fn param_t(&mut self, name: &str, out: usize, inp: usize) -> Result<String, OnnxError> {
+    pub(crate) fn param_t(
+        &mut self,
+        name: &str,
+        out: usize,
+        inp: usize,
+    ) -> Result<String, OnnxError> {
         let v = self.w.take(name, &[out, inp])?;
         let mut t = vec![0f32; v.len()];
         for o in 0..out {
@@ -48,7 +53,11 @@ impl Ex {
 
 /// The ONNX model of `spec` with the checkpoint's `weights` and the deployment metadata.
 /// Every stored tensor must be used and have the shape the spec implies.
-pub fn to_onnx(spec: &ModelSpec, weights: Weights, deploy: &Deploy) -> Result<pb::ModelProto, OnnxError> {
+pub fn to_onnx(
+    spec: &ModelSpec,
+    weights: Weights,
+    deploy: &Deploy,
+) -> Result<pb::ModelProto, OnnxError> {
     spec.validate().map_err(|e| OnnxError::Export {
         what: spec.preset.clone(),
         reason: e.to_string(),

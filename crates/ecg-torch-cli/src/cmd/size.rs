@@ -43,11 +43,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Exports `ckpt` to a temporary ONNX file and times one 10 s, 100 Hz record through both
 /// runtimes on one thread.
-fn measure_onnx(
-    ckpt: &Path,
-    net: &dyn ecg_nn::EcgNet,
-    runs: usize,
-) -> Result<OnnxSize> {
+fn measure_onnx(ckpt: &Path, net: &dyn ecg_nn::EcgNet, runs: usize) -> Result<OnnxSize> {
     let dir = tempfile::tempdir().context("temporary folder for the ONNX export")?;
     let onnx = dir.path().join("model.onnx");
     ecg_train::export::export_onnx(ckpt, &onnx, None)

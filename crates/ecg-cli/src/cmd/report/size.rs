@@ -52,7 +52,10 @@ impl Sizes {
                 Some(o) => {
                     let f = |k: &str| {
                         json::num(o, &[k]).with_context(|| {
-                            format!("{}: field `onnx.{k}` missing or not a number", path.display())
+                            format!(
+                                "{}: field `onnx.{k}` missing or not a number",
+                                path.display()
+                            )
                         })
                     };
                     Some((
@@ -108,7 +111,8 @@ impl Sizes {
                 format!("{:.3e}", s.flops as f64),
                 ratio,
                 format!("{:.2}", s.latency_ms),
-                s.onnx.map_or("–".into(), |o| format!("{:.1}", o.0 / 1024.0)),
+                s.onnx
+                    .map_or("–".into(), |o| format!("{:.1}", o.0 / 1024.0)),
                 s.onnx.map_or("–".into(), |o| format!("{:.2}", o.1)),
                 s.onnx.map_or("–".into(), |o| format!("{:.2}", o.2)),
             ]);
