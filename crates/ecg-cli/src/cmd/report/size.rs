@@ -128,3 +128,39 @@ impl Sizes {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(dir: &'static str, onnx: Option<(f64, f64, f64)>) -> Size {
+        Size {
+            task: "superdiagnostic".into(),
+            dir,
+            name: dir.into(),
+            params: 1000,
+            flops: 2_000_000,
+            latency_ms: 1.5,
+            runs: 30,
+            threads: 1,
+            onnx,
+        }
+    }
+
+    #[test]
+    fn the_onnx_columns_show_what_size_json_measured_and_a_dash_otherwise() {
+        let s = Sizes(vec![
+            size("teacher", None),
+            size("student", Some((2048.0, 2.25, 0.75))),
+        ]);
+        let md = s.section();
+        assert!(md.contains("ONNX file (KiB)") && md.contains("10 s record, ONNX/tract (ms)"));
+        let student = md.lines().find(|l| l.contains("| student |")).expect("row");
+        assert!(
+            student.contains("| 2.0 |") && student.contains("| 2.25 |") && student.contains("| 0.75 |"),
+            "{student}"
+        );
+        let teacher = md.lines().find(|l| l.contains("| teacher |")).expect("row");
+        assert_eq!(teacher.matches('–').count(), 3, "{teacher}");
+    }
+}
