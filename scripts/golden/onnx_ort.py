@@ -3,7 +3,7 @@
 
 For every preset of ecg-nn (12 leads), the single-lead student and LCD's per-lead network,
 `cargo run --release -p ecg-nn --example onnx_golden` saves a checkpoint with random weights
-and randomised batch-norm statistics, exports it with our Rust exporter (ecg-nn `export`, no
+and batch-norm statistics set from the data (train-mode passes), exports it with our Rust exporter (ecg-nn `export`, no
 Python tracing), and writes the 500 records of the PTB-XL sample (100 Hz, each lead
 standardised; 250 samples for the label-correlation family, whose projection fixes the length,
 the whole 1000 otherwise) with the libtorch and tract probabilities. This script runs each
