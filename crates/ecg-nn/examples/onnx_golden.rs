@@ -159,7 +159,10 @@ fn main() {
         });
         let d64 = f64::try_from((&pt.to_kind(Kind::Double) - &p64).abs().max()).expect("max");
         let dr64 = f64::try_from((&pr.to_kind(Kind::Double) - &p64).abs().max()).expect("max");
-        write_f32(&out.join(format!("{name}.f64.f32")), &p64.to_kind(Kind::Float));
+        write_f32(
+            &out.join(format!("{name}.f64.f32")),
+            &p64.to_kind(Kind::Float),
+        );
         eprintln!(
             "{name}: tract vs libtorch max |Δp| = {d:.2e}; vs libtorch float64: libtorch {d64:.2e}, tract {dr64:.2e}"
         );

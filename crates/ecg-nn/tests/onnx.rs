@@ -94,7 +94,7 @@ fn real_windows(leads: &[usize]) -> Option<Tensor> {
     Some(Tensor::stack(&rows, 0))
 }
 
-fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor]) {
+fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor], tol: f32) {
     let vs = nn::VarStore::new(Device::Cpu);
     let net = build(&vs.root(), spec, Some(&cooc(spec.num_classes))).expect("build");
     set_batch_norm(&vs, net.as_ref(), &inputs[0]);
@@ -109,8 +109,12 @@ fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor]) {
     for x in inputs {
         let want = tch::no_grad(|| net.forward_t(x, false).logits.sigmoid());
         // Probabilities away from 0 and 1, so that the comparison means something.
-        informative += i64::try_from(want.gt(1e-3).logical_and(&want.lt(1.0 - 1e-3)).sum(Kind::Int64))
-            .expect("count");
+        informative += i64::try_from(
+            want.gt(1e-3)
+                .logical_and(&want.lt(1.0 - 1e-3))
+                .sum(Kind::Int64),
+        )
+        .expect("count");
         let (b, _, len) = x.size3().expect("3-d");
         let xs = Vec::<f32>::try_from(x.flatten(0, -1)).expect("to vec");
         let got = rt
@@ -122,8 +126,19 @@ fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor]) {
             .zip(&want)
             .map(|(a, b)| (a - b).abs())
             .fold(0f32, f32::max);
+        if let Some(d) = std::env::var_os("ONNX_DUMP") {
+            // For an outside look (ONNX Runtime): the model, the input and both outputs.
+            let d = Path::new(&d);
+            let _ = std::fs::create_dir_all(d);
+            let tag = format!("{}-{}-{}", spec.preset, spec.leads.len(), len);
+            let _ = std::fs::copy(&onnx, d.join(format!("{tag}.onnx")));
+            let raw = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
+            let _ = std::fs::write(d.join(format!("{tag}.x")), raw(&xs));
+            let _ = std::fs::write(d.join(format!("{tag}.torch")), raw(&want));
+            let _ = std::fs::write(d.join(format!("{tag}.tract")), raw(&got));
+        }
         assert!(
-            worst <= 1e-5,
+            worst <= tol,
             "{} ({} leads, input {:?}): tract vs libtorch differ by {worst}",
             spec.preset,
             spec.leads.len(),
@@ -157,6 +172,14 @@ fn every_exported_preset_equals_the_libtorch_forward() {
         unreachable!("se_resnet1d is an SE-ResNet")
     };
     specs.push(ModelSpec::per_lead(enc, false, K, vec![0, 1, 6], 250).expect("per-lead"));
+    // Every layer kind of xresnet1d101 in a well-conditioned depth: one bottleneck per
+    // stage (strides, the ceil-mode identity pooling, the identity convolution).
+    let mut shallow = ModelSpec::preset("xresnet1d101", K, all.clone(), 250).expect("xresnet");
+    if let ecg_nn::ArchConfig::XResNet1d(c) = &mut shallow.arch {
+        c.layers = vec![1, 1, 1, 1];
+    }
+    shallow.preset = "xresnet1d-shallow".into();
+    specs.push(shallow);
     for spec in &specs {
         let c = spec.n_leads();
         let mut inputs = vec![Tensor::randn([3, c, 250], (Kind::Float, Device::Cpu))];
@@ -173,7 +196,16 @@ fn every_exported_preset_equals_the_libtorch_forward() {
                 spec.preset
             ),
         }
-        check(spec, dir.path(), &inputs);
+        // xresnet1d101 with random weights: 33 residual blocks in float32 make libtorch,
+        // tract and ONNX Runtime disagree pairwise by ~1e-4 (measured: ORT−libtorch 1.0e-4,
+        // ORT−tract 8.8e-5, tract−libtorch 9.3e-5 on the same input), so 1e-5 cannot hold
+        // between any two of them; its layers are held to 1e-5 by the shallow variant.
+        let tol = if spec.preset == "xresnet1d101" {
+            2e-4
+        } else {
+            1e-5
+        };
+        check(spec, dir.path(), &inputs, tol);
     }
 }
 

@@ -157,7 +157,9 @@ mod tests {
         assert!(md.contains("ONNX file (KiB)") && md.contains("10 s record, ONNX/tract (ms)"));
         let student = md.lines().find(|l| l.contains("| student |")).expect("row");
         assert!(
-            student.contains("| 2.0 |") && student.contains("| 2.25 |") && student.contains("| 0.75 |"),
+            student.contains("| 2.0 |")
+                && student.contains("| 2.25 |")
+                && student.contains("| 0.75 |"),
             "{student}"
         );
         let teacher = md.lines().find(|l| l.contains("| teacher |")).expect("row");
