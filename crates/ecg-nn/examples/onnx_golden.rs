@@ -147,30 +147,11 @@ fn main() {
         write_f32(&out.join(format!("{name}.torch.f32")), &pt);
         write_f32(&out.join(format!("{name}.tract.f32")), &pr);
         let d = f64::try_from((&pt - &pr).abs().max()).expect("max");
-        // How far libtorch's own float32 forward is from the same network in float64: the
-        // conditioning of this network on these inputs, which bounds how closely any two
-        // float32 implementations can agree.
-        let mut vs = vs;
-        vs.double();
-        let p64 = tch::no_grad(|| {
-            net.forward_t(&xi.to_kind(Kind::Double), false)
-                .logits
-                .sigmoid()
-        });
-        let d64 = f64::try_from((&pt.to_kind(Kind::Double) - &p64).abs().max()).expect("max");
-        let dr64 = f64::try_from((&pr.to_kind(Kind::Double) - &p64).abs().max()).expect("max");
-        write_f32(
-            &out.join(format!("{name}.f64.f32")),
-            &p64.to_kind(Kind::Float),
-        );
-        eprintln!(
-            "{name}: tract vs libtorch max |Δp| = {d:.2e}; vs libtorch float64: libtorch {d64:.2e}, tract {dr64:.2e}"
-        );
+        eprintln!("{name}: tract vs libtorch max |Δp| = {d:.2e}");
         manifest.push(serde_json::json!({
             "name": name, "onnx": format!("{name}.onnx"), "leads": spec.leads,
             "len": len, "classes": K, "records": 500,
             "onnx_bytes": std::fs::metadata(&onnx).map(|m| m.len()).unwrap_or(0),
-            "libtorch_f32_vs_f64": d64, "tract_vs_f64": dr64,
         }));
     }
     std::fs::write(
