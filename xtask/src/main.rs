@@ -8,7 +8,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args]
 
 commands:
-  setup                 create .venv and install torch==2.11.0 into it (idempotent)
+  setup                 create .venv and install torch==2.11.0 into it, and numpy for
+                        torchrun (idempotent)
   test [cargo args]     set-up, check crate invariants, run every test of the workspace
   check-deps            check that the tch-free crates and xtask do not depend on tch/polars
   reproduce ptbxl ...   the main job: PTB-XL from raw data to report (--help for options)
@@ -32,7 +33,10 @@ fn run() -> Result<()> {
     };
     let root = xtask::workspace_root();
     match cmd.as_str() {
-        "setup" => setup::ensure(&root).map(|_| ()),
+        "setup" => {
+            setup::ensure(&root)?;
+            setup::launcher_needs(&root)
+        }
         "check-deps" => deps::check(&root),
         "test" => {
             setup::ensure(&root)?;

@@ -644,16 +644,10 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             .after("pack")
             .output(&lcd_encoder(&run));
         // Like a training stage: a killed attempt resumes; a stale one starts from scratch.
-        let dir = lcd_encoder(&run).parent().map(Path::to_path_buf);
-        if resumable(&run, &runner, &st)? {
-            st = st.args(["--resume"]);
-        } else if let Some(dir) = dir.filter(|d| d.exists()) {
-            if runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?) {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("clearing {}", dir.display()))?;
-            }
-        }
-        mark_attempt(&run, &runner, &st)?;
+        let dir = lcd_encoder(&run)
+            .parent()
+            .map_or_else(|| run.join("lcd"), Path::to_path_buf);
+        prepare_training(&run, &runner, &mut st, &dir)?;
         runner.run(&st)?;
     }
     for task in &tasks {
@@ -768,24 +762,26 @@ pub(crate) fn write_run_json(
     )
 }
 
-/// Before a training stage runs: a killed attempt with the same fingerprint resumes
-/// (`--resume`); otherwise a stage that must run again starts from an empty `out_dir`
-/// (what is there is stale: another config, binary or upstream result). Marks the attempt.
+/// Before a training stage runs: every training stage runs with `--resume auto`, so a
+/// killed attempt with the same fingerprint continues from its last checkpoint (a step
+/// checkpoint too, not only an epoch's) and a first attempt starts; a stage that must run
+/// again for another reason starts from an empty `out_dir` (what is there is stale:
+/// another config, binary or upstream result, or `--force`). Marks the attempt.
 pub(crate) fn prepare_training(
     run: &Path,
     runner: &Runner,
     st: &mut Stage,
     out_dir: &Path,
 ) -> Result<()> {
-    if resumable(run, runner, st)? {
-        st.args.push("--resume".into());
-    } else if (runner.is_forced(st) || !runner.is_fresh(st, &runner.fingerprint(st)?))
-        && out_dir.exists()
-    {
+    st.args.extend(["--resume".to_string(), "auto".to_string()]);
+    let fp = runner.fingerprint(st)?;
+    let fresh = runner.is_fresh(st, &fp);
+    let continues = !fresh && same_attempt(run, st, &fp);
+    if !continues && (runner.is_forced(st) || !fresh) && out_dir.exists() {
         std::fs::remove_dir_all(out_dir)
             .with_context(|| format!("clearing the stale run folder {}", out_dir.display()))?;
     }
-    mark_attempt(run, runner, st)
+    write_atomic(&attempt_path(run, &st.name), fp.as_bytes())
 }
 
 /// `ecg labels <how…> --task T --pack P --out <run>/T/labels`: E and C of a task's training
@@ -838,38 +834,15 @@ pub(crate) fn training_stage(
     }
 }
 
-/// The training stage was attempted before with the same fingerprint and left a last
-/// checkpoint: resume instead of starting over (the trainer resumes bit-exactly on CPU).
-fn resumable(run: &Path, runner: &Runner, st: &Stage) -> Result<bool> {
-    let fp = runner.fingerprint(st)?;
-    if runner.is_fresh(st, &fp) {
-        return Ok(false);
-    }
-    let attempt = attempt_path(run, &st.name);
-    let same = std::fs::read_to_string(&attempt)
-        .map(|s| s.trim() == fp)
-        .unwrap_or(false);
-    let last = st
-        .outputs
-        .first()
-        .and_then(|o| o.parent())
-        .map(|d| d.join("checkpoint-last.safetensors"))
-        .is_some_and(|p| p.exists());
-    Ok(same && last)
+/// The training stage was attempted before with the same fingerprint: what it left is
+/// continued (`--resume auto`; the trainer resumes bit-exactly on CPU), not cleared.
+fn same_attempt(run: &Path, st: &Stage, fp: &str) -> bool {
+    std::fs::read_to_string(attempt_path(run, &st.name)).is_ok_and(|s| s.trim() == fp)
 }
 
 fn attempt_path(run: &Path, name: &str) -> PathBuf {
     run.join(".stamps")
         .join(format!("{}.attempt", name.replace('/', "__")))
-}
-
-/// Remember which fingerprint the current attempt of a training stage has (computed
-/// without `--resume`, so an attempt and its resumption share it).
-fn mark_attempt(run: &Path, runner: &Runner, st: &Stage) -> Result<()> {
-    let mut base = st.clone();
-    base.args.retain(|a| a != "--resume");
-    let fp = runner.fingerprint(&base)?;
-    write_atomic(&attempt_path(run, &st.name), fp.as_bytes())
 }
 
 /// Records in a pack, read from its safetensors header (no tch, no polars here).

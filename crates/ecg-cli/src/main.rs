@@ -78,7 +78,7 @@ fn main() {
     }
     if matches.subcommand_name().is_some_and(torch::is_command) {
         let code = torch::hand_over().unwrap_or_else(|e| {
-            eprintln!("error: {e:#}");
+            eprintln!("{}error: {e:#}", logging::prefix());
             1
         });
         std::process::exit(code);
@@ -101,7 +101,7 @@ fn main() {
         }
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("{}error: {e:#}", logging::prefix());
         std::process::exit(1);
     }
 }

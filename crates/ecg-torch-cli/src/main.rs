@@ -58,7 +58,7 @@ fn main() {
         }
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("{}error: {e:#}", logging::prefix());
         std::process::exit(1);
     }
 }

@@ -17,11 +17,12 @@
 //! A stopped run continues exactly with `--resume` (online and target networks, projector,
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
-use crate::checkpoint::{write_json, RunDir, RunState};
+use crate::checkpoint::{write_json, write_together, Resume, RunDir, RunState};
 use crate::collective::{
     average_gradients, broadcast_buffers, broadcast_state, is_writer, Collective,
 };
 use crate::config::{LcdConfig, TrainConfig};
+use crate::control::{Control, Stop};
 use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::optim::AdamW;
@@ -43,12 +44,14 @@ pub struct PretrainOutcome {
     pub encoder: PathBuf,
     pub epoch_losses: Vec<f64>,
     pub state: RunState,
-    /// Stopped by `train.stop_after_steps` (`--resume` continues).
+    /// Stopped by `train.stop_after_steps` or a signal (`--resume` continues).
     pub interrupted: bool,
+    /// What stopped it, when `interrupted`.
+    pub stop: Option<Stop>,
 }
 
-/// Everything a resumed pretraining needs, written after every epoch and at a stop; the
-/// state file goes last.
+/// Everything a resumed pretraining needs, written after every epoch and at a stop: all
+/// its files or none, the state file last ([`write_together`]).
 #[allow(clippy::too_many_arguments)]
 fn save_last(
     run: &RunDir,
@@ -59,11 +62,13 @@ fn save_last(
     opt: &AdamW,
     state: &RunState,
 ) -> Result<(), TrainError> {
-    ecg_nn::checkpoint::save(enc, spec, &run.last())?;
-    crate::trainer::save_vs(heads, &heads_path(run))?;
-    crate::trainer::save_vs(target, &target_path(run))?;
-    opt.save(&run.optimizer())?;
-    write_json(&run.state(), state)
+    write_together(&run.root, "checkpoint-last", |dir| {
+        ecg_nn::checkpoint::save(enc, spec, &dir.last())?;
+        crate::trainer::save_vs(heads, &heads_path(dir))?;
+        crate::trainer::save_vs(target, &target_path(dir))?;
+        opt.save(&dir.optimizer())?;
+        write_json(&dir.state(), state)
+    })
 }
 
 fn heads_path(run: &RunDir) -> PathBuf {
@@ -188,7 +193,7 @@ fn pairs(
 /// in `train.output_dir`.
 pub fn pretrain(
     cfg: &TrainConfig,
-    resume: bool,
+    resume: impl Into<Resume>,
     progress: bool,
 ) -> Result<PretrainOutcome, TrainError> {
     pretrain_with(cfg, resume, progress, &crate::collective::Single)
@@ -200,7 +205,7 @@ pub fn pretrain(
 /// its EMA follows identical online weights. Rank 0 alone writes the run folder.
 pub fn pretrain_with(
     cfg: &TrainConfig,
-    resume: bool,
+    resume: impl Into<Resume>,
     progress: bool,
     coll: &dyn Collective,
 ) -> Result<PretrainOutcome, TrainError> {
@@ -241,6 +246,8 @@ pub fn pretrain_with(
     let encoder_path = run.root.join("encoder.safetensors");
     let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
     let mut state = RunState::default();
+    let mode: Resume = resume.into();
+    let resume = crate::trainer::resolve_resume(mode, &run, coll)?;
     if resume {
         state = crate::trainer::resume_state(&run, cfg)?;
         let load = |vs: &mut nn::VarStore, path: &Path| {
@@ -251,10 +258,10 @@ pub fn pretrain_with(
         load(&mut head_vs, &heads_path(&run))?;
         load(&mut tgt_vs, &target_path(&run))?;
         opt.load(&run.optimizer())?;
-    } else if encoder_path.exists() || run.state().exists() {
+    } else if mode == Resume::No && (encoder_path.exists() || run.state().exists()) {
         return Err(TrainError::Other(format!(
-            "{} already holds a pretraining run; pass --resume to continue it or choose \
-             another train.output_dir",
+            "{} already holds a pretraining run; pass --resume (or --resume auto) to continue \
+             it or choose another train.output_dir",
             run.root.display()
         )));
     }
@@ -276,7 +283,9 @@ pub fn pretrain_with(
         epoch_losses: Vec::new(),
         state: state.clone(),
         interrupted: false,
+        stop: None,
     };
+    let mut control = Control::new(&cfg.train, coll.rank());
     while !state.finished && state.epochs_done < cfg.train.epochs {
         let epoch = state.epochs_done;
         let started = Instant::now();
@@ -340,12 +349,17 @@ pub fn pretrain_with(
             let sim = byol_term(&q1, &z3) + byol_term(&q2, &z3);
             let d = decorrelation(&Tensor::cat(&[&h1, &h2], 1), lcd.off_diagonal);
             let loss = &sim + &d * lcd.gamma;
+            // The loss parts, then the control's flags (stop, checkpoint due).
             let mut values = [
                 loss.double_value(&[]),
                 sim.double_value(&[]),
                 d.double_value(&[]),
+                0.0,
+                0.0,
             ];
+            control.offer(&mut values[3..], Instant::now());
             crate::trainer::mean_over_ranks(coll, &mut values, "averaging the LCD loss")?;
+            let decision = control.agree(&values[3..], step + 1);
             let value = values[0];
             if !value.is_finite() {
                 return Err(TrainError::NonFinite {
@@ -371,12 +385,23 @@ pub fn pretrain_with(
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
             }
-            if cfg.train.stop_after_steps == Some(step) {
+            let stop = if cfg.train.stop_after_steps == Some(step) {
+                Some(Stop::AfterSteps)
+            } else {
+                decision.stop.then(Control::stop_reason)
+            };
+            let periodic = decision.checkpoint && state.steps_into_epoch < per_epoch;
+            if stop.is_some() || periodic {
+                control.checkpointed(Instant::now());
                 if writer {
                     save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
                 }
+            }
+            if let Some(stop) = stop {
+                crate::trainer::stop_message(coll, &stop, step, &run);
                 outcome.state = state;
                 outcome.interrupted = true;
+                outcome.stop = Some(stop);
                 return finish(coll, outcome);
             }
         }
@@ -402,6 +427,7 @@ pub fn pretrain_with(
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
         state.finished = state.epochs_done == cfg.train.epochs;
+        control.checkpointed(Instant::now());
         if writer {
             save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
         }

@@ -6,7 +6,8 @@
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
 use crate::checkpoint::{
-    self, read_json, write_json, Preprocessing, RunDir, RunState, WorldRecord,
+    self, read_json, write_json, write_together, Preprocessing, Resume, RunDir, RunState,
+    WorldRecord,
 };
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
@@ -14,6 +15,7 @@ use crate::collective::{
     Collective, Single,
 };
 use crate::config::TrainConfig;
+use crate::control::{Control, Decision, Stop};
 use crate::data::{mix_seed, Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::loss::{kd_loss, KdWeights};
@@ -31,8 +33,8 @@ use tracing_indicatif::span_ext::IndicatifSpanExt;
 /// Options that come from the command line rather than the config.
 #[derive(Debug, Clone, Default)]
 pub struct TrainOptions {
-    /// Continue the run in `train.output_dir` from its last checkpoint.
-    pub resume: bool,
+    /// Whether to continue the run in `train.output_dir` from its last checkpoint.
+    pub resume: Resume,
     /// Teacher checkpoint for distillation (overrides `distill.teacher`).
     pub teacher: Option<PathBuf>,
     /// Show progress bars (the CLI sets this; tests leave it off).
@@ -48,8 +50,11 @@ pub struct TrainOutcome {
     pub epoch_losses: Vec<f64>,
     /// Validation macro-AUC of each epoch run in this call.
     pub val_aucs: Vec<Option<f64>>,
-    /// Stopped by `train.stop_after_steps` (resume to continue).
+    /// Stopped before its end by `train.stop_after_steps` or a signal, after writing
+    /// its last checkpoint (resume to continue).
     pub interrupted: bool,
+    /// What stopped it, when `interrupted`.
+    pub stop: Option<Stop>,
 }
 
 /// One line of `metrics.jsonl`.
@@ -247,26 +252,15 @@ pub fn train_with(
 ) -> Result<TrainOutcome, TrainError> {
     let mut t = Trainer::prepare(cfg, opts, coll)?;
     while !t.done() {
-        if !t.epoch()? {
-            return t.finish(true);
+        if let Some(stop) = t.epoch()? {
+            return t.finish(Some(stop));
         }
     }
-    t.finish(false)
+    t.finish(None)
 }
 
-/// Running sums of one epoch.
-#[derive(Debug, Default)]
-struct Sums {
-    loss: f64,
-    task: f64,
-    kd: f64,
-    feature: f64,
-    clt: f64,
-    steps: usize,
-    records: usize,
-    lr: f64,
-    sync_seconds: f64,
-}
+/// Running sums of one epoch, saved with a checkpoint in its middle.
+type Sums = checkpoint::EpochSums;
 
 /// The training loop of one rank, in named steps: [`Trainer::prepare`], then
 /// [`Trainer::epoch`] (its [`Trainer::step`]s, [`Trainer::validate`], the checkpoints) until
@@ -287,6 +281,7 @@ pub struct Trainer<'a> {
     state: RunState,
     shard: Shard,
     total_steps: usize,
+    control: Control,
     epoch_losses: Vec<f64>,
     val_aucs: Vec<Option<f64>>,
 }
@@ -420,6 +415,7 @@ impl<'a> Trainer<'a> {
             state: RunState::default(),
             shard,
             total_steps,
+            control: Control::new(&cfg.train, coll.rank()),
             epoch_losses: Vec::new(),
             val_aucs: Vec::new(),
         };
@@ -439,7 +435,8 @@ impl<'a> Trainer<'a> {
         if is_writer(self.coll) {
             std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
         }
-        if self.opts.resume {
+        let resume = resolve_resume(self.opts.resume, run, self.coll)?;
+        if resume {
             self.state = resume_state(run, self.cfg)?;
             self.vs
                 .load(run.last())
@@ -455,14 +452,15 @@ impl<'a> Trainer<'a> {
             }
         } else if run.state().exists() {
             return Err(TrainError::Other(format!(
-                "{} already holds a run; pass --resume to continue it or choose another train.output_dir",
+                "{} already holds a run; pass --resume (or --resume auto) to continue it or \
+                 choose another train.output_dir",
                 run.root.display()
             )));
         }
         if is_writer(self.coll) {
             run.write_config(self.cfg)?;
         }
-        record_world(run, self.coll, self.opts.resume, self.state.global_step)
+        record_world(run, self.coll, resume, self.state.global_step)
     }
 
     /// Whether the run has ended (last epoch done, or stopped early).
@@ -470,9 +468,10 @@ impl<'a> Trainer<'a> {
         self.state.finished || self.state.epochs_done >= self.cfg.train.epochs
     }
 
-    /// One epoch (from `state.steps_into_epoch`): its steps, then validation, early
-    /// stopping and the checkpoints. `false` when `train.stop_after_steps` stopped it.
-    pub fn epoch(&mut self) -> Result<bool, TrainError> {
+    /// One epoch (from `state.steps_into_epoch`): its steps (with the step and timed
+    /// checkpoints), then validation, early stopping and the checkpoints. `Some` when
+    /// `train.stop_after_steps` or a signal stopped it, after the last checkpoint.
+    pub fn epoch(&mut self) -> Result<Option<Stop>, TrainError> {
         let epoch = self.state.epochs_done;
         let started = Instant::now();
         let loader = TrainLoader::sharded(
@@ -485,24 +484,61 @@ impl<'a> Trainer<'a> {
         )?;
         let span = self.epoch_span(epoch, loader.remaining());
         let enter = span.enter();
-        let mut sums = Sums {
-            lr: self.cfg.optim.lr,
-            ..Default::default()
+        // A resume in the middle of the epoch continues its sums.
+        let mut sums = match self.state.epoch_sums.take() {
+            Some(s) if self.state.steps_into_epoch > 0 => s,
+            _ => Sums {
+                lr: self.cfg.optim.lr,
+                ..Default::default()
+            },
         };
+        let per_epoch = self.total_steps / self.cfg.train.epochs;
         for batch in loader {
             let step = self.state.global_step;
-            self.step(&batch?, epoch, &mut sums)
+            let decision = self
+                .step(&batch?, epoch, &mut sums)
                 .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
             self.show_progress(&span, epoch, &sums, started);
-            if self.cfg.train.stop_after_steps == Some(self.state.global_step) {
-                self.checkpoint_last()?;
-                return Ok(false);
+            if let Some(stop) = self.after_step(decision, per_epoch, &sums, started)? {
+                return Ok(Some(stop));
             }
         }
         drop(enter);
         let auc = self.validate()?;
         self.end_epoch(epoch, auc, &sums, started)?;
-        Ok(true)
+        Ok(None)
+    }
+
+    /// After a step, what every rank agreed on: stop (`train.stop_after_steps` or a
+    /// signal) or write a step/timed checkpoint (not at the epoch's last step, whose end
+    /// writes one anyway).
+    fn after_step(
+        &mut self,
+        decision: Decision,
+        per_epoch: usize,
+        sums: &Sums,
+        started: Instant,
+    ) -> Result<Option<Stop>, TrainError> {
+        let step = self.state.global_step;
+        self.state.epoch_sums = Some(Sums {
+            seconds: sums.seconds + started.elapsed().as_secs_f64(),
+            ..sums.clone()
+        });
+        let stop = if self.cfg.train.stop_after_steps == Some(step) {
+            Some(Stop::AfterSteps)
+        } else {
+            decision.stop.then(Control::stop_reason)
+        };
+        if let Some(stop) = stop {
+            self.checkpoint_last()?;
+            stop_message(self.coll, &stop, step, &self.run);
+            return Ok(Some(stop));
+        }
+        if decision.checkpoint && self.state.steps_into_epoch < per_epoch {
+            self.checkpoint_last()?;
+            tracing::debug!(step, "step checkpoint written");
+        }
+        Ok(None)
     }
 
     fn epoch_span(&self, epoch: usize, len: usize) -> tracing::Span {
@@ -524,7 +560,8 @@ impl<'a> Trainer<'a> {
             return;
         }
         span.pb_inc(1);
-        let rate = sums.records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
+        let rate = sums.records as f64 / secs.max(1e-9);
         span.pb_set_message(&format!(
             "epoch {}/{} loss {:.4} {:.0} rec/s",
             epoch + 1,
@@ -574,7 +611,12 @@ impl<'a> Trainer<'a> {
     /// One optimizer step on this rank's batch: rank 0's buffers, forward, the loss
     /// averaged over ranks (a non-finite one stops every rank), backward, gradients
     /// averaged over ranks, clipping + AdamW, CLT's bank update with every rank's batch.
-    fn step(&mut self, batch: &Batch, epoch: usize, sums: &mut Sums) -> Result<(), TrainError> {
+    fn step(
+        &mut self,
+        batch: &Batch,
+        epoch: usize,
+        sums: &mut Sums,
+    ) -> Result<Decision, TrainError> {
         let (cfg, coll) = (self.cfg, self.coll);
         let step = self.state.global_step;
         sums.lr = cfg.schedule.lr(cfg.optim.lr, step, self.total_steps);
@@ -587,8 +629,12 @@ impl<'a> Trainer<'a> {
             None => self.forward(batch),
         };
         let p = parts.unwrap_or_default();
-        let mut values = [loss.double_value(&[]), p[0], p[1], p[2], p[3]];
+        // The loss parts, then the control's flags (stop, checkpoint due) in the same
+        // reduction: every rank reads the same decision.
+        let mut values = [loss.double_value(&[]), p[0], p[1], p[2], p[3], 0.0, 0.0];
+        self.control.offer(&mut values[5..], Instant::now());
         mean_over_ranks(coll, &mut values, "averaging the loss")?;
+        let decision = self.control.agree(&values[5..], step + 1);
         if !values[0].is_finite() {
             return Err(TrainError::NonFinite {
                 value: values[0],
@@ -619,7 +665,7 @@ impl<'a> Trainer<'a> {
         }
         sums.steps += 1;
         sums.records += batch.x.size()[0] as usize * coll.world_size();
-        Ok(())
+        Ok(decision)
     }
 
     /// Validation macro-AUC, scored across the ranks and gathered
@@ -662,6 +708,7 @@ impl<'a> Trainer<'a> {
         };
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
+        state.epoch_sums = None;
         if improved {
             state.best_val_auc = auc;
             state.best_epoch = Some(epoch + 1);
@@ -696,7 +743,7 @@ impl<'a> Trainer<'a> {
         started: Instant,
     ) -> Result<(), TrainError> {
         let n = sums.steps.max(1) as f64;
-        let secs = started.elapsed().as_secs_f64();
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
         let distil = self.teacher.as_ref();
         let line = EpochLine {
             epoch: epoch + 1,
@@ -725,32 +772,38 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
-    /// `checkpoint-best` (rank 0).
+    /// `checkpoint-best` (rank 0; all its files or none).
     fn checkpoint_best(&self) -> Result<(), TrainError> {
         if !is_writer(self.coll) {
             return Ok(());
         }
-        save_model(&self.vs, &self.spec, &self.data.prep, &self.run.best())
+        write_together(&self.run.root, "checkpoint-best", |dir| {
+            save_model(&self.vs, &self.spec, &self.data.prep, &dir.best())
+        })
     }
 
-    /// `checkpoint-last` with the adaptor, optimizer and state (rank 0; state last).
-    fn checkpoint_last(&self) -> Result<(), TrainError> {
+    /// `checkpoint-last` with the adaptor, optimizer and state (rank 0; all its files or
+    /// none, the state last).
+    fn checkpoint_last(&mut self) -> Result<(), TrainError> {
+        self.control.checkpointed(Instant::now());
         if !is_writer(self.coll) {
             return Ok(());
         }
-        save_last(
-            &self.run,
-            &self.vs,
-            &self.spec,
-            &self.data.prep,
-            self.teacher.as_ref(),
-            &self.opt,
-            &self.state,
-        )
+        write_together(&self.run.root, "checkpoint-last", |dir| {
+            save_last(
+                dir,
+                &self.vs,
+                &self.spec,
+                &self.data.prep,
+                self.teacher.as_ref(),
+                &self.opt,
+                &self.state,
+            )
+        })
     }
 
     /// Waits for every rank (rank 0's files are then written) and reports.
-    pub fn finish(self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
+    pub fn finish(self, stop: Option<Stop>) -> Result<TrainOutcome, TrainError> {
         self.coll
             .barrier()
             .map_err(|e| context(self.coll, "final barrier", e))?;
@@ -759,7 +812,8 @@ impl<'a> Trainer<'a> {
             state: self.state,
             epoch_losses: self.epoch_losses,
             val_aucs: self.val_aucs,
-            interrupted,
+            interrupted: stop.is_some(),
+            stop,
         })
     }
 }
@@ -780,6 +834,49 @@ pub(crate) fn mean_over_ranks(
     Ok(())
 }
 
+/// Whether this invocation continues the run in `run`: `--resume auto` continues when
+/// rank 0 finds a saved state there (its answer is every rank's).
+pub(crate) fn resolve_resume(
+    resume: Resume,
+    run: &RunDir,
+    coll: &dyn Collective,
+) -> Result<bool, TrainError> {
+    if resume != Resume::Auto {
+        return Ok(resume == Resume::Yes);
+    }
+    let mut found = [f64::from(u8::from(resume.continues(run)))];
+    agree_f64(coll, &mut found, "agreeing whether to resume")?;
+    let found = found[0] > 0.0;
+    if found {
+        tracing::info!(
+            "--resume auto: continuing the run in {}",
+            run.root.display()
+        );
+    } else {
+        tracing::info!(
+            "--resume auto: no saved run in {}; starting one",
+            run.root.display()
+        );
+    }
+    Ok(found)
+}
+
+/// Says (rank 0 at INFO, the others at WARN so that their rank is seen agreeing) where a
+/// run stopped and how to continue it.
+pub(crate) fn stop_message(coll: &dyn Collective, stop: &Stop, step: usize, run: &RunDir) {
+    let msg = format!(
+        "stopped by {} after step {step}; last checkpoint written in {}; the same command \
+         with --resume auto continues it",
+        stop.describe(),
+        run.root.display()
+    );
+    if coll.rank() == 0 {
+        tracing::info!("{msg}");
+    } else {
+        tracing::warn!("{msg}");
+    }
+}
+
 /// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
 /// must equal the run's saved config (see [`check_resume_config`]).
 pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainError> {
@@ -796,6 +893,8 @@ pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, 
 /// Keys that may change between a run and its `--resume` without changing its results.
 const RESUME_MAY_CHANGE: &[&str] = &[
     "train.stop_after_steps",
+    "train.checkpoint_every_steps",
+    "train.checkpoint_every_minutes",
     "train.device",
     "data.workers",
     "data.prefetch",
