@@ -50,6 +50,7 @@ pub mod data;
 pub mod distill;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod labels;
 pub mod lcd;
 pub mod loss;
