@@ -5,42 +5,14 @@
 //! (stride 125) and runs them as one batch `[7, leads, 250]`; `window` is one `[1, leads,
 //! 250]` forward (what `size.json`'s `cpu_latency_ms` times). Weights are random (the cost
 //! does not depend on their values).
+#[path = "../tests/onnx_support/mod.rs"]
+mod onnx_support;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ecg_nn::{build, checkpoint, ModelSpec};
-use ecg_onnx::meta::{Aggregate, Deploy, Standardizer, Windows, FORMAT};
-use ecg_onnx::{OnnxModel, Weights};
+use ecg_onnx::OnnxModel;
 use tch::{nn, Device, Kind, Tensor};
 
 const K: i64 = 5;
-
-fn deploy(spec: &ModelSpec) -> Deploy {
-    let n = spec.leads.len();
-    Deploy {
-        format: FORMAT.into(),
-        preset: spec.preset.clone(),
-        rate: 100,
-        leads: spec
-            .leads
-            .iter()
-            .map(|&l| ecg_nn::LEAD_NAMES[l].to_string())
-            .collect(),
-        bandpass: None,
-        pack_preprocessing: "none".into(),
-        standardizer: Standardizer {
-            mode: "none".into(),
-            mean: vec![0.0; n],
-            std: vec![1.0; n],
-        },
-        windows: Windows::Crop {
-            length: 250,
-            stride: 125,
-            aggregate: Aggregate::Max,
-        },
-        input_len: spec.fixed_length().then_some(spec.input_len as usize),
-        class_names: (0..spec.num_classes).map(|k| format!("c{k}")).collect(),
-        calibration: None,
-    }
-}
 
 fn onnx(c: &mut Criterion) {
     tch::set_num_threads(1);
@@ -59,10 +31,8 @@ fn onnx(c: &mut Criterion) {
         let net = build(&vs.root(), &spec, Some(&e)).expect("build");
         let ck = dir.path().join(format!("{name}.safetensors"));
         checkpoint::save(&vs, &spec, &ck).expect("save");
-        let model = ecg_nn::export::to_onnx(&spec, Weights::read(&ck).expect("w"), &deploy(&spec))
-            .expect("export");
         let path = dir.path().join(format!("{name}.onnx"));
-        ecg_onnx::graph::write_model(&model, &path).expect("write");
+        onnx_support::write_bare(&ck, &path);
         let mut rt = OnnxModel::load(&path).expect("load");
         let c_ = leads.len() as i64;
         for (what, batch) in [("record_10s_100hz", 7i64), ("window", 1)] {
