@@ -1,18 +1,54 @@
 //! Per-record latency of the exported students in our ONNX runtime (tract) against the
-//! libtorch forward, one thread each: `cargo bench -p ecg-nn --bench onnx`.
+//! libtorch forward, one thread each: `cargo bench --workspace --bench onnx`.
 //!
 //! A record is 10 s at 100 Hz: `ecg predict` cuts it into the 7 windows of 250 samples
 //! (stride 125) and runs them as one batch `[7, leads, 250]`; `window` is one `[1, leads,
-//! 250]` forward (what `size.json`'s `cpu_latency_ms` times). Weights are random (the cost
-//! does not depend on their values).
+//! 250]` forward (what `size.json`'s `cpu_latency_ms` times); `cold` is a record from a
+//! model file not yet loaded: `checkpoint::load` (libtorch) or `OnnxModel::load` plus tract's
+//! planning for that input shape (`into_optimized`), then the forward. Weights are random
+//! (the cost does not depend on their values).
+//!
+//! Each case is timed twice: wall time (groups `*/1thr`) and this thread's CPU time (groups
+//! `*/1thr-cpu`, from /proc/thread-self/schedstat: on a machine shared with other jobs the
+//! time spent waiting for a core is not counted; both runtimes run on the calling thread
+//! with one thread).
 #[path = "../tests/onnx_support/mod.rs"]
 mod onnx_support;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ecg_nn::{build, checkpoint, ModelSpec};
 use ecg_onnx::OnnxModel;
+use std::time::Duration;
 use tch::{nn, Device, Kind, Tensor};
 
 const K: i64 = 5;
+
+/// CPU time this thread has run (Linux; ns).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .expect("/proc/thread-self/schedstat")
+}
+
+/// `f` timed in wall time (group `{what}/1thr`) and in thread CPU time (`{what}/1thr-cpu`).
+fn both<R>(c: &mut Criterion, what: &str, id: BenchmarkId, mut f: impl FnMut() -> R) {
+    let mut g = c.benchmark_group(format!("{what}/1thr"));
+    g.sample_size(20);
+    g.bench_function(id.clone(), |b| b.iter(&mut f));
+    g.finish();
+    let mut g = c.benchmark_group(format!("{what}/1thr-cpu"));
+    g.sample_size(20);
+    g.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let c0 = cpu_ns();
+            for _ in 0..iters {
+                std::hint::black_box(f());
+            }
+            Duration::from_nanos(cpu_ns() - c0)
+        })
+    });
+    g.finish();
+}
 
 fn onnx(c: &mut Criterion) {
     tch::set_num_threads(1);
@@ -39,16 +75,23 @@ fn onnx(c: &mut Criterion) {
             let xs = Tensor::randn([batch, c_, 250], (Kind::Float, Device::Cpu));
             let v = Vec::<f32>::try_from(xs.flatten(0, -1)).expect("v");
             rt.forward(&v, batch as usize, 250).expect("warm-up plan");
-            let mut g = c.benchmark_group(format!("{what}/1thr"));
-            g.sample_size(30);
-            g.bench_function(BenchmarkId::new("libtorch", name), |b| {
-                b.iter(|| tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid()))
+            both(c, what, BenchmarkId::new("libtorch", name), || {
+                tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid())
             });
-            g.bench_function(BenchmarkId::new("tract", name), |b| {
-                b.iter(|| rt.forward(&v, batch as usize, 250).expect("forward"))
+            both(c, what, BenchmarkId::new("tract", name), || {
+                rt.forward(&v, batch as usize, 250).expect("forward")
             });
-            g.finish();
         }
+        let xs = Tensor::randn([7, c_, 250], (Kind::Float, Device::Cpu));
+        let v = Vec::<f32>::try_from(xs.flatten(0, -1)).expect("v");
+        both(c, "cold", BenchmarkId::new("libtorch", name), || {
+            let (_vs, net, _) = checkpoint::load(&ck, Device::Cpu).expect("load");
+            tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid())
+        });
+        both(c, "cold", BenchmarkId::new("tract", name), || {
+            let mut rt = OnnxModel::load(&path).expect("load");
+            rt.forward(&v, 7, 250).expect("forward")
+        });
     }
 }
 
