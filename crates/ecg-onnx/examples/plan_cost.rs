@@ -1,6 +1,6 @@
 //! Where the time of a cold `ecg predict --model` goes: each phase of loading and planning an
 //! exported model with tract, then the first and a second forward of one 10 s record (7
-//! windows). Each line: wall time and this thread's CPU time (from /proc/thread-self/schedstat,
+//! windows), and the same with optimisation but no decluttering. Each line: wall time and this thread's CPU time (from /proc/thread-self/schedstat,
 //! which a loaded machine does not inflate).
 //! `cargo build --release --workspace --example plan_cost && target/release/examples/plan_cost MODEL.onnx [BATCH]`
 use std::time::Instant;
@@ -66,6 +66,17 @@ fn main() -> TractResult<()> {
         plan_d.run(tvec!(x.clone().into()))?;
     }
     lap("10 more runs (decluttered)", &mut t0);
+    let mut cg = typed.clone();
+    lap("(clone typed)", &mut t0);
+    cg.optimize()?;
+    let plan_c = cg.into_runnable()?;
+    lap("codegen without declutter", &mut t0);
+    plan_c.run(tvec!(x.clone().into()))?;
+    lap("first run (codegen only)", &mut t0);
+    for _ in 0..10 {
+        plan_c.run(tvec!(x.clone().into()))?;
+    }
+    lap("10 more runs (codegen only)", &mut t0);
     let mut st = plan.spawn()?;
     st.run(tvec!(x.clone().into()))?;
     lap("state: first run", &mut t0);
