@@ -1,7 +1,8 @@
 //! Where the time of a cold `ecg predict --model` goes: each phase of loading and planning an
 //! exported model with tract, then the first and a second forward of one 10 s record (7
-//! windows), and the same with optimisation but no decluttering. Each line: wall time and this thread's CPU time (from /proc/thread-self/schedstat,
-//! which a loaded machine does not inflate).
+//! windows), and the same with optimisation but no decluttering. Each line: wall time and
+//! this thread's CPU time (from /proc/thread-self/schedstat, which a loaded machine does not
+//! inflate).
 //! `cargo build --release --workspace --example plan_cost && target/release/examples/plan_cost MODEL.onnx [BATCH]`
 use std::time::Instant;
 use tract_onnx::prelude::*;
