@@ -73,6 +73,7 @@ fn run() -> Result<()> {
             }
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
+            let opts = opts.resolve_device(&ecg)?;
             match plan {
                 Some(p) => xtask::pipelines::run(&root, &ecg, &p, &opts).map(|_| ()),
                 None => reproduce::run(&root, &ecg, &opts).map(|_| ()),
@@ -82,6 +83,7 @@ fn run() -> Result<()> {
             let opts = reproduce::Options::parse(&args[1..], true)?;
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
+            let opts = opts.resolve_device(&ecg)?;
             reproduce::run(&root, &ecg, &opts).map(|_| ())
         }
         "help" | "--help" | "-h" => {

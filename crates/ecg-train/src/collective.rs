@@ -250,6 +250,37 @@ pub fn average_gradients(c: &dyn Collective, params: &[Tensor]) -> Result<(), Tr
     Ok(())
 }
 
+/// The step's one collective: the gradients of `params` (those that have one) and the
+/// step's vector `values` ([`crate::steplog`]: loss parts, non-finite flag, control flags,
+/// float32) summed over the ranks in a single all-reduce (libtorch's c10d flattens tensors
+/// of one kind into one buffer); the gradients are then divided by the world size with one
+/// multi-tensor op. `values` stays a sum. Nothing happens for one process.
+///
+/// Unlike DDP this all-reduce starts after the whole backward pass: it does not overlap
+/// with backward (see docs/distributed.md).
+pub fn reduce_step(c: &dyn Collective, params: &[Tensor], values: &Tensor) -> Result<(), TrainError> {
+    let w = c.world_size();
+    if w == 1 {
+        return Ok(());
+    }
+    let mut ts: Vec<Tensor> = params
+        .iter()
+        .map(Tensor::grad)
+        .filter(Tensor::defined)
+        .collect();
+    let n = ts.len();
+    if ts.iter().any(|g| g.kind() != values.kind() || g.device() != values.device()) {
+        // Gradients of another kind travel in buckets of their own (more collectives).
+        average_gradients(c, params)?;
+        return tch::no_grad(|| c.all_reduce_sum(std::slice::from_ref(values)))
+            .map_err(|e| context(c, "the step's all-reduce", e));
+    }
+    ts.push(values.shallow_clone());
+    tch::no_grad(|| c.all_reduce_sum(&ts)).map_err(|e| context(c, "the step's all-reduce", e))?;
+    ts.truncate(n);
+    crate::shim::foreach_div(&ts, w as f64)
+}
+
 /// Consecutive runs of tensors of one kind and device, each of about `cap` bytes (a tensor
 /// larger than `cap` is a bucket of its own).
 pub fn buckets(ts: &[Tensor], cap: usize) -> Vec<Vec<&Tensor>> {

@@ -296,9 +296,27 @@ pub struct RunConfig {
     /// the last checkpoint; `--resume` continues. For tests and time-boxed jobs.
     #[serde(default)]
     pub stop_after_steps: Option<usize>,
+    /// The loss (and a non-finite one) is read from the device every this many steps, at
+    /// the end of an epoch and before a checkpoint; the steps between read nothing back.
+    #[serde(default = "d_log_every")]
+    pub log_every: usize,
+    /// Data-parallel runs: rank 0's buffers (batch-norm statistics) replace every rank's
+    /// before each step, as DDP's `broadcast_buffers=True` (one more collective per step).
+    /// Off: each rank keeps its own statistics between the validations, which broadcast
+    /// them anyway.
+    #[serde(default = "d_true")]
+    pub broadcast_buffers: bool,
+    /// cuDNN's autotuner (`torch.backends.cudnn.benchmark`): picks the fastest convolution
+    /// algorithms for the fixed training shapes. CUDA only; results are then not bitwise
+    /// reproducible.
+    #[serde(default)]
+    pub cudnn_benchmark: bool,
 }
 fn d_eval_bs() -> usize {
     256
+}
+fn d_log_every() -> usize {
+    50
 }
 
 /// Augmentations applied to training crops (none by default).
@@ -482,6 +500,9 @@ impl TrainConfig {
         }
         if self.train.eval_batch_size == 0 {
             return bad("train.eval_batch_size", "must be at least 1");
+        }
+        if self.train.log_every == 0 {
+            return bad("train.log_every", "must be at least 1");
         }
         if !(self.optim.lr > 0.0 && self.optim.lr.is_finite()) {
             return bad("optim.lr", "must be a positive number");

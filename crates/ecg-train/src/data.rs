@@ -596,6 +596,19 @@ fn make_train_batch(
     })
 }
 
+/// A batch tensor built on a loader thread, moved to `device`. On CUDA it is page-locked
+/// (libtorch's caching host allocator) and copied without blocking the loader thread; the
+/// copy runs on the thread's current stream (the default stream, which the training step
+/// uses too, so the step is ordered after the copy). On the CPU it is returned as it is.
+fn upload(host: Tensor, device: Device) -> Tensor {
+    if device.is_cuda() {
+        let kind = host.kind();
+        host.pin_memory(device).to_device_(device, kind, true, false)
+    } else {
+        host
+    }
+}
+
 /// Training batches of one epoch, prepared by `workers` threads, `prefetch` ahead, in order.
 pub struct TrainLoader {
     receivers: Vec<Receiver<Result<Batch, TrainError>>>,
@@ -678,15 +691,14 @@ impl TrainLoader {
                     let at = &positions[b * bs..((b + 1) * bs).min(positions.len())];
                     let batch = make_train_batch(&data, &order, at, seed, epoch, &aug).map(|cb| {
                         let m = cb.m as i64;
-                        let x = Tensor::from_slice(&cb.x)
-                            .reshape([m, leads, len])
-                            .to_device(device);
+                        let x = upload(Tensor::from_slice(&cb.x).reshape([m, leads, len]), device);
                         let x_teacher = (!cb.x_teacher.is_empty()).then(|| {
-                            Tensor::from_slice(&cb.x_teacher)
-                                .reshape([m, tleads, len])
-                                .to_device(device)
+                            upload(
+                                Tensor::from_slice(&cb.x_teacher).reshape([m, tleads, len]),
+                                device,
+                            )
                         });
-                        let y = Tensor::from_slice(&cb.y).reshape([m, k]).to_device(device);
+                        let y = upload(Tensor::from_slice(&cb.y).reshape([m, k]), device);
                         Batch {
                             x,
                             x_teacher,

@@ -18,13 +18,14 @@
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
 use crate::checkpoint::{write_json, RunDir, RunState};
-use crate::collective::{
-    average_gradients, broadcast_buffers, broadcast_state, is_writer, Collective,
-};
+use crate::collective::{broadcast_buffers, broadcast_state, is_writer, reduce_step, Collective};
 use crate::config::{LcdConfig, TrainConfig};
 use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::optim::AdamW;
+use crate::profile::{ProfileSteps, StepProfiler};
+use crate::shim::Range;
+use crate::steplog::{StepInfo, StepLog, Window};
 use ecg_nn::{ArchConfig, ModelSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -191,17 +192,19 @@ pub fn pretrain(
     resume: bool,
     progress: bool,
 ) -> Result<PretrainOutcome, TrainError> {
-    pretrain_with(cfg, resume, progress, &crate::collective::Single)
+    pretrain_with(cfg, resume, progress, None, &crate::collective::Single)
 }
 
 /// [`pretrain`] as one rank of the job `coll`: rank 0's weights at the start and its
 /// buffers before every step (online and target), this rank's shard of every epoch,
 /// gradients averaged over the ranks; the target stays identical on every rank because
 /// its EMA follows identical online weights. Rank 0 alone writes the run folder.
+/// `profile` records those steps with libtorch's profiler (see [`crate::profile`]).
 pub fn pretrain_with(
     cfg: &TrainConfig,
     resume: bool,
     progress: bool,
+    profile: Option<ProfileSteps>,
     coll: &dyn Collective,
 ) -> Result<PretrainOutcome, TrainError> {
     let lcd = cfg.lcd.ok_or_else(|| {
@@ -267,6 +270,8 @@ pub fn pretrain_with(
     broadcast_state(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
     let metrics = run.root.join("metrics.jsonl");
 
+    let mut log = StepLog::new(device, coll.world_size());
+    let mut profiler = StepProfiler::new(profile, &run.root, device, writer);
     let per_epoch = shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)?;
     let total = per_epoch * cfg.train.epochs;
     let mut step = state.global_step;
@@ -294,9 +299,13 @@ pub fn pretrain_with(
             span.pb_set_length(loader.remaining() as u64);
         }
         let _enter = span.enter();
-        let (mut sum, mut sum_sim, mut sum_d, mut n) = (0.0, 0.0, 0.0, 0usize);
+        let mut window = Window::default();
         let mut lr = cfg.optim.lr;
-        for batch in loader {
+        let mut loader = loader;
+        while loader.remaining() > 0 {
+            profiler.begin_step(step)?;
+            let wait = Range::new("ecg::data_wait");
+            let Some(batch) = loader.next() else { break };
             let batch = batch?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
             tch::manual_seed(crate::trainer::step_seed(
@@ -305,7 +314,9 @@ pub fn pretrain_with(
                 step,
                 coll.rank(),
             ));
-            broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
+            if cfg.train.broadcast_buffers {
+                broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
+            }
             let b = batch.x.size()[0] as usize;
             let x: Vec<f32> = Vec::try_from(batch.x.flatten(0, -1))
                 .map_err(|e| TrainError::Other(format!("LCD batch: {e}")))?;
@@ -330,6 +341,8 @@ pub fn pretrain_with(
                     .reshape([b as i64, 1, len as i64])
                     .to_device(device)
             });
+            drop(wait);
+            let forward = Range::new("ecg::forward");
             let h1 = projector.forward_t(&encoder.forward_t(&x1, true).head_input, true); // [B, P]
             let h2 = projector.forward_t(&encoder.forward_t(&x2, true).head_input, true);
             let q1 = predictor.forward_t(&h1, true);
@@ -340,38 +353,42 @@ pub fn pretrain_with(
             let sim = byol_term(&q1, &z3) + byol_term(&q2, &z3);
             let d = decorrelation(&Tensor::cat(&[&h1, &h2], 1), lcd.off_diagonal);
             let loss = &sim + &d * lcd.gamma;
-            let mut values = [
-                loss.double_value(&[]),
-                sim.double_value(&[]),
-                d.double_value(&[]),
-            ];
-            crate::trainer::mean_over_ranks(coll, &mut values, "averaging the LCD loss")?;
-            let value = values[0];
-            if !value.is_finite() {
-                return Err(TrainError::NonFinite {
-                    value,
-                    epoch: epoch + 1,
-                    step,
-                    batch: batch.index,
-                });
+            let values = log.values(&loss, &[sim, d]);
+            drop(forward);
+            {
+                let _r = Range::new("ecg::backward");
+                opt.zero_grad()?;
+                loss.backward();
             }
-            opt.zero_grad();
-            loss.backward();
-            average_gradients(coll, &opt.params())?;
-            opt.step(lr);
-            ema_update(&pairs, lcd.momentum);
+            {
+                let _r = Range::new("ecg::grad_sync");
+                reduce_step(coll, &opt.params(), &values)?;
+            }
+            {
+                let _r = Range::new("ecg::optimizer");
+                let info = StepInfo {
+                    step,
+                    epoch,
+                    batch: batch.index,
+                };
+                let bad = log.record(&values, info);
+                opt.step(lr, Some(&bad))?;
+                ema_update(&pairs, lcd.momentum);
+            }
             step += 1;
             state.global_step = step;
             state.steps_into_epoch += 1;
-            sum += value;
-            sum_sim += values[1];
-            sum_d += values[2];
-            n += 1;
+            if step % cfg.train.log_every == 0 {
+                read_window(&mut log, &mut window)?;
+            }
+            profiler.end_step(step - 1)?;
             if progress {
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
             }
             if cfg.train.stop_after_steps == Some(step) {
+                read_window(&mut log, &mut window)?;
+                profiler.stop()?;
                 if writer {
                     save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
                 }
@@ -381,7 +398,9 @@ pub fn pretrain_with(
             }
         }
         drop(_enter);
-        let nf = n.max(1) as f64;
+        read_window(&mut log, &mut window)?;
+        let nf = window.steps.max(1) as f64;
+        let (sum, sum_sim, sum_d) = (window.parts[0], window.parts[1], window.parts[2]);
         if writer {
             ecg_nn::checkpoint::save(&enc_vs, &spec, &encoder_path)?;
         }
@@ -406,8 +425,23 @@ pub fn pretrain_with(
             save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
         }
     }
+    profiler.stop()?;
     outcome.state = state;
     finish(coll, outcome)
+}
+
+/// Adds the steps' losses read from the device to `w` (a non-finite loss is the error).
+fn read_window(log: &mut StepLog, w: &mut Window) -> Result<(), TrainError> {
+    if log.pending() == 0 {
+        return Ok(());
+    }
+    let _r = Range::new("ecg::log_read");
+    let r = log.read()?;
+    for (a, b) in w.parts.iter_mut().zip(r.parts) {
+        *a += b;
+    }
+    w.steps += r.steps;
+    Ok(())
 }
 
 /// Waits for every rank (rank 0's files are then written).

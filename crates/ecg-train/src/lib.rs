@@ -9,7 +9,12 @@
 //! - [`config`]: the TOML config (`deny_unknown_fields` everywhere; paths relative to the
 //!   config file).
 //! - [`loss`]: BCE, ASL, binary KL with temperature, the full KD loss (METHODS §5).
-//! - [`optim`]: AdamW over named trainable variables, state saved/loaded by name.
+//! - [`optim`]: AdamW over named trainable variables (clipping + libtorch's fused AdamW
+//!   kernel, a sticky non-finite flag, all on the device), state saved/loaded by name.
+//! - [`steplog`]: each step's loss parts, non-finite and control flags, accumulated on the
+//!   device and read every `train.log_every` steps.
+//! - [`profile`]: `--profile-steps A:B` through libtorch's profiler; `summary.json`.
+//! - [`shim`]: the calls into the C++ shims (optimizer kernels, profiler).
 //! - [`schedule`]: one-cycle, cosine with warm-up, constant — pure functions of the step.
 //! - [`data`]: task + leads + standardiser over a memory-mapped pack; training batches
 //!   built on worker threads; evaluation windows.
@@ -48,8 +53,11 @@ pub mod loss;
 pub mod optim;
 pub mod precision;
 pub mod predict;
+pub mod profile;
 pub mod schedule;
 pub mod score;
+pub mod shim;
+pub mod steplog;
 pub mod trainer;
 
 pub use collective::{Collective, Single};

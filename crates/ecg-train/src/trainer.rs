@@ -10,15 +10,18 @@ use crate::checkpoint::{
 };
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
-    agree_f64, average_gradients, broadcast_buffers, broadcast_state, context, is_writer, sum_f64,
-    Collective, Single,
+    agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
+    Single,
 };
 use crate::config::TrainConfig;
 use crate::data::{mix_seed, Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
+use crate::profile::{ProfileSteps, StepProfiler};
 use crate::score::score_split_shared;
+use crate::shim::Range;
+use crate::steplog::{StepInfo, StepLog, N_CONTROL};
 use ecg_nn::{EcgNet, ModelSpec};
 use serde::Serialize;
 use std::io::Write;
@@ -37,6 +40,8 @@ pub struct TrainOptions {
     pub teacher: Option<PathBuf>,
     /// Show progress bars (the CLI sets this; tests leave it off).
     pub progress: bool,
+    /// Record these global steps with libtorch's profiler into `<run>/profile/`.
+    pub profile_steps: Option<ProfileSteps>,
 }
 
 /// How a run ended.
@@ -289,6 +294,11 @@ pub struct Trainer<'a> {
     total_steps: usize,
     epoch_losses: Vec<f64>,
     val_aucs: Vec<Option<f64>>,
+    /// The steps' loss, non-finite flag and control flags, on the device until read.
+    log: StepLog,
+    /// The control flags agreed by every rank at the last read of [`Trainer::log`].
+    control: [bool; N_CONTROL],
+    profiler: StepProfiler,
 }
 
 /// Torch's generator seed for a step: rank 0 draws what one process draws; other ranks
@@ -405,6 +415,11 @@ impl<'a> Trainer<'a> {
         };
         let total_steps =
             shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)? * cfg.train.epochs;
+        if cfg.train.cudnn_benchmark && device.is_cuda() {
+            tch::Cuda::cudnn_set_benchmark(true);
+        }
+        let run = RunDir::new(&cfg.train.output_dir);
+        let profiler = StepProfiler::new(opts.profile_steps, &run.root, device, is_writer(coll));
         let mut t = Trainer {
             cfg,
             opts,
@@ -416,12 +431,15 @@ impl<'a> Trainer<'a> {
             net,
             teacher,
             opt,
-            run: RunDir::new(&cfg.train.output_dir),
+            run,
             state: RunState::default(),
             shard,
             total_steps,
             epoch_losses: Vec::new(),
             val_aucs: Vec::new(),
+            log: StepLog::new(device, coll.world_size()),
+            control: [false; N_CONTROL],
+            profiler,
         };
         t.open_run()?;
         let mut stores = vec![&t.vs];
@@ -489,17 +507,27 @@ impl<'a> Trainer<'a> {
             lr: self.cfg.optim.lr,
             ..Default::default()
         };
-        for batch in loader {
+        let mut loader = loader;
+        while loader.remaining() > 0 {
             let step = self.state.global_step;
+            self.profiler.begin_step(step)?;
+            let batch = {
+                let _r = Range::new("ecg::data_wait");
+                loader.next()
+            };
+            let Some(batch) = batch else { break };
             self.step(&batch?, epoch, &mut sums)
                 .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
+            self.profiler.end_step(step)?;
             self.show_progress(&span, epoch, &sums, started);
             if self.cfg.train.stop_after_steps == Some(self.state.global_step) {
+                self.read_log(&mut sums)?;
                 self.checkpoint_last()?;
                 return Ok(false);
             }
         }
         drop(enter);
+        self.read_log(&mut sums)?;
         let auc = self.validate()?;
         self.end_epoch(epoch, auc, &sums, started)?;
         Ok(true)
@@ -524,6 +552,9 @@ impl<'a> Trainer<'a> {
             return;
         }
         span.pb_inc(1);
+        if sums.steps == 0 {
+            return;
+        }
         let rate = sums.records as f64 / started.elapsed().as_secs_f64().max(1e-9);
         span.pb_set_message(&format!(
             "epoch {}/{} loss {:.4} {:.0} rec/s",
@@ -534,14 +565,14 @@ impl<'a> Trainer<'a> {
         ));
     }
 
-    /// The losses of one batch: (total, (task, kd, feature, clt) when distilling, CLT's
-    /// step for the bank update).
-    fn forward(&self, batch: &Batch) -> (Tensor, Option<[f64; 4]>, Option<CltStep>) {
+    /// The losses of one batch: (total, its parts (task, kd, feature[, clt]) when
+    /// distilling, CLT's step for the bank update). Nothing is read to the host.
+    fn forward(&self, batch: &Batch) -> (Tensor, Vec<Tensor>, Option<CltStep>) {
         let out = self.net.forward_t(&batch.x, true);
         let logits = out.logits.to_kind(Kind::Float);
         let task = self.cfg.loss.compute(&logits, &batch.y);
         let Some(t) = &self.teacher else {
-            return (task, None, None);
+            return (task, Vec::new(), None);
         };
         let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
         let tout = tch::no_grad(|| t.net.forward_t(tx, false));
@@ -555,25 +586,22 @@ impl<'a> Trainer<'a> {
             .clt
             .as_ref()
             .map(|c| c.step(&hs, &th, &batch.rows, self.state.global_step));
-        let (total, clt_value) = match (&t.clt, &clt_step) {
-            (Some(c), Some(st)) => (
-                terms.total + c.weight() * &st.loss,
-                st.loss.double_value(&[]),
-            ),
-            _ => (terms.total, 0.0),
+        let mut parts = vec![terms.task, terms.kd, terms.feature];
+        let total = match (&t.clt, &clt_step) {
+            (Some(c), Some(st)) => {
+                parts.push(st.loss.shallow_clone());
+                terms.total + c.weight() * &st.loss
+            }
+            _ => terms.total,
         };
-        let parts = [
-            terms.task.double_value(&[]),
-            terms.kd.double_value(&[]),
-            terms.feature.double_value(&[]),
-            clt_value,
-        ];
-        (total, Some(parts), clt_step)
+        (total, parts, clt_step)
     }
 
-    /// One optimizer step on this rank's batch: rank 0's buffers, forward, the loss
-    /// averaged over ranks (a non-finite one stops every rank), backward, gradients
-    /// averaged over ranks, clipping + AdamW, CLT's bank update with every rank's batch.
+    /// One optimizer step on this rank's batch, with no host sync: rank 0's buffers (when
+    /// `train.broadcast_buffers`), forward, backward, the step's one collective (gradients,
+    /// loss parts, non-finite and control flags: [`reduce_step`]), clipping + AdamW (skipped
+    /// on the device when some rank's loss is not finite), CLT's bank update with every
+    /// rank's batch. The loss is read every `train.log_every` steps ([`Trainer::read_log`]).
     fn step(&mut self, batch: &Batch, epoch: usize, sums: &mut Sums) -> Result<(), TrainError> {
         let (cfg, coll) = (self.cfg, self.coll);
         let step = self.state.global_step;
@@ -581,28 +609,42 @@ impl<'a> Trainer<'a> {
         // Dropout etc. draw from torch's global generator: reseed per step so a resumed
         // run draws exactly what the uninterrupted one drew.
         tch::manual_seed(step_seed(cfg.train.seed, 3, step, coll.rank()));
-        broadcast_buffers(coll, &[&self.vs])?;
-        let (loss, parts, clt_step) = match cfg.train.autocast.then_some(cfg.train.autocast_dtype) {
-            Some(dtype) => crate::precision::autocast(self.device, dtype, || self.forward(batch))?,
-            None => self.forward(batch),
-        };
-        let p = parts.unwrap_or_default();
-        let mut values = [loss.double_value(&[]), p[0], p[1], p[2], p[3]];
-        mean_over_ranks(coll, &mut values, "averaging the loss")?;
-        if !values[0].is_finite() {
-            return Err(TrainError::NonFinite {
-                value: values[0],
-                epoch: epoch + 1,
-                step,
-                batch: batch.index,
-            });
+        if cfg.train.broadcast_buffers {
+            broadcast_buffers(coll, &[&self.vs])?;
         }
-        self.opt.zero_grad();
-        loss.backward();
+        let (loss, values, clt_step) = {
+            let _r = Range::new("ecg::forward");
+            let (loss, parts, clt_step) =
+                match cfg.train.autocast.then_some(cfg.train.autocast_dtype) {
+                    Some(dtype) => {
+                        crate::precision::autocast(self.device, dtype, || self.forward(batch))?
+                    }
+                    None => self.forward(batch),
+                };
+            let values = self.log.values(&loss, &parts);
+            (loss, values, clt_step)
+        };
+        {
+            let _r = Range::new("ecg::backward");
+            self.opt.zero_grad()?;
+            loss.backward();
+        }
         let sync = Instant::now();
-        average_gradients(coll, &self.opt.params())?;
+        {
+            let _r = Range::new("ecg::grad_sync");
+            reduce_step(coll, &self.opt.params(), &values)?;
+        }
         sums.sync_seconds += sync.elapsed().as_secs_f64();
-        self.opt.step(sums.lr);
+        {
+            let _r = Range::new("ecg::optimizer");
+            let info = StepInfo {
+                step,
+                epoch,
+                batch: batch.index,
+            };
+            let bad = self.log.record(&values, info);
+            self.opt.step(sums.lr, Some(&bad))?;
+        }
         if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
             if let Some(c) = &t.clt {
                 c.update_shared(st, coll)?;
@@ -610,16 +652,42 @@ impl<'a> Trainer<'a> {
         }
         self.state.global_step += 1;
         self.state.steps_into_epoch += 1;
-        sums.loss += values[0];
-        if parts.is_some() {
-            sums.task += values[1];
-            sums.kd += values[2];
-            sums.feature += values[3];
-            sums.clt += values[4];
-        }
-        sums.steps += 1;
         sums.records += batch.x.size()[0] as usize * coll.world_size();
+        if self.state.global_step % cfg.train.log_every == 0 {
+            self.read_log(sums)?;
+        }
         Ok(())
+    }
+
+    /// Reads the steps' losses and flags from the device into `sums` (a non-finite loss is
+    /// the error that names its first step) and keeps the control flags every rank agreed on.
+    fn read_log(&mut self, sums: &mut Sums) -> Result<(), TrainError> {
+        if self.log.pending() == 0 {
+            return Ok(());
+        }
+        let w = {
+            let _r = Range::new("ecg::log_read");
+            self.log.read()?
+        };
+        sums.loss += w.parts[0];
+        sums.task += w.parts[1];
+        sums.kd += w.parts[2];
+        sums.feature += w.parts[3];
+        sums.clt += w.parts[4];
+        sums.steps += w.steps;
+        self.control = w.control;
+        Ok(())
+    }
+
+    /// The control flags (see [`crate::steplog::slots::CONTROL`]) every rank agreed on at
+    /// the last read; [`Trainer::raise_control`] raises one for the next step.
+    pub fn control(&self) -> [bool; N_CONTROL] {
+        self.control
+    }
+
+    /// Raises control flag `i` (`< N_CONTROL`) in this rank's next step.
+    pub fn raise_control(&mut self, i: usize) {
+        self.log.raise(i);
     }
 
     /// Validation macro-AUC, scored across the ranks and gathered
@@ -750,7 +818,8 @@ impl<'a> Trainer<'a> {
     }
 
     /// Waits for every rank (rank 0's files are then written) and reports.
-    pub fn finish(self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
+    pub fn finish(mut self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
+        self.profiler.stop()?;
         self.coll
             .barrier()
             .map_err(|e| context(self.coll, "final barrier", e))?;
@@ -762,22 +831,6 @@ impl<'a> Trainer<'a> {
             interrupted,
         })
     }
-}
-
-/// Replaces `values` by their mean over the ranks (unchanged for one rank).
-pub(crate) fn mean_over_ranks(
-    coll: &dyn Collective,
-    values: &mut [f64],
-    what: &str,
-) -> Result<(), TrainError> {
-    if coll.world_size() == 1 {
-        return Ok(());
-    }
-    sum_f64(coll, values, what)?;
-    for v in values.iter_mut() {
-        *v /= coll.world_size() as f64;
-    }
-    Ok(())
 }
 
 /// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
@@ -796,6 +849,7 @@ pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, 
 /// Keys that may change between a run and its `--resume` without changing its results.
 const RESUME_MAY_CHANGE: &[&str] = &[
     "train.stop_after_steps",
+    "train.log_every",
     "train.device",
     "data.workers",
     "data.prefetch",

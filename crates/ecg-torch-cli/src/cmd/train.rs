@@ -83,6 +83,10 @@ pub enum Cmd {
         /// Override train.output_dir.
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -99,6 +103,10 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -116,6 +124,10 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -207,6 +219,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
@@ -227,6 +240,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 resume,
                 teacher: None,
                 progress: group.rank() == 0,
+                profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("training with {}", config.display()))?;
@@ -237,11 +251,18 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
             let group = dist.join(&cfg)?;
-            let o = ecg_train::lcd::pretrain_with(&cfg, resume, group.rank() == 0, group.as_ref())
+            let o = ecg_train::lcd::pretrain_with(
+                &cfg,
+                resume,
+                group.rank() == 0,
+                profile_steps,
+                group.as_ref(),
+            )
                 .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             eprintln!(
                 "LCD loss by epoch {:?}; encoder {}",
@@ -255,6 +276,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
@@ -272,6 +294,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 resume,
                 teacher,
                 progress: group.rank() == 0,
+                profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("distilling with {}", config.display()))?;
