@@ -332,3 +332,33 @@ fn a_killed_rank_stops_the_other_and_two_rank_runs_resume_bit_for_bit() {
     );
     assert_eq!(world(&d.join("runs/k"))["bit_exact"], true);
 }
+
+/// `--profile-steps` under 2 ranks: rank 0's summary shows one collective per step (the
+/// gradients with the loss parts and flags; buffers not broadcast), no host sync in a step
+/// that does not log, and clipping + AdamW in at most 40 top-level ATen ops.
+#[test]
+fn a_profiled_two_rank_step_makes_one_collective_and_no_host_sync() {
+    let Some((src, torchrun)) = inputs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    pack(&src, d);
+    let extra = "stop_after_steps = 5\nbroadcast_buffers = false";
+    let c = config(d, "p.toml", "resnet1d_wang", "runs/p", 1, extra);
+    torchrun2(
+        &torchrun,
+        d,
+        &["train", "--config", &c, "--profile-steps", "2:5"],
+    );
+    let text = std::fs::read_to_string(d.join("runs/p/profile/summary.json")).expect("summary");
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let steps = summary["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 3, "{text}");
+    for s in steps {
+        assert_eq!(s["collectives"], 1, "{s}");
+        assert_eq!(s["host_syncs"], 0, "{s}");
+        let ops = s["optimizer_aten_ops"].as_u64().expect("ops");
+        assert!((1..=40).contains(&ops), "{s}");
+    }
+}

@@ -61,8 +61,8 @@ fn save_last(
     state: &RunState,
 ) -> Result<(), TrainError> {
     ecg_nn::checkpoint::save(enc, spec, &run.last())?;
-    crate::trainer::save_vs(heads, &heads_path(run))?;
-    crate::trainer::save_vs(target, &target_path(run))?;
+    crate::files::save_vs(heads, &heads_path(run))?;
+    crate::files::save_vs(target, &target_path(run))?;
     opt.save(&run.optimizer())?;
     write_json(&run.state(), state)
 }
@@ -245,7 +245,7 @@ pub fn pretrain_with(
     let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
     let mut state = RunState::default();
     if resume {
-        state = crate::trainer::resume_state(&run, cfg)?;
+        state = crate::run::resume_state(&run, cfg)?;
         let load = |vs: &mut nn::VarStore, path: &Path| {
             vs.load(path)
                 .map_err(|e| TrainError::torch(path, "loading pretraining state", e))
@@ -266,7 +266,7 @@ pub fn pretrain_with(
         std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
         run.write_config(cfg)?;
     }
-    crate::trainer::record_world(&run, coll, resume, state.global_step)?;
+    crate::run::record_world(&run, coll, resume, state.global_step)?;
     broadcast_state(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
     let metrics = run.root.join("metrics.jsonl");
 
@@ -308,7 +308,7 @@ pub fn pretrain_with(
             let Some(batch) = loader.next() else { break };
             let batch = batch?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
-            tch::manual_seed(crate::trainer::step_seed(
+            tch::manual_seed(crate::run::step_seed(
                 cfg.train.seed,
                 7,
                 step,
@@ -414,7 +414,7 @@ pub fn pretrain_with(
             seconds: started.elapsed().as_secs_f64(),
         };
         if writer {
-            crate::trainer::append_line(&metrics, &line)?;
+            crate::files::append_line(&metrics, &line)?;
         }
         tracing::info!(epoch = epoch + 1, loss = sum / nf, "LCD epoch done");
         outcome.epoch_losses.push(sum / nf);

@@ -27,7 +27,10 @@
 //!   one process): weight/buffer broadcast, bucketed gradient averaging, `is_writer`.
 //! - [`eval`]: `scores.npy`, `labels.npy`, `metrics.json` (+ calibrated variants).
 //! - [`predict`]: WFDB records → probability table.
-//! - [`checkpoint`]: run-folder layout, atomic writes, the preprocessing sidecar.
+//! - [`checkpoint`]: run-folder layout, the preprocessing sidecar, resume state.
+//! - [`files`]: atomic writes, JSON, metrics lines (the leaf every writer uses).
+//! - [`run`]: the run folder's lifecycle shared by the trainer and LCD (resume checks, the
+//!   world record, per-step seeds).
 //!
 //! ## Invariants
 //! - Nothing is fitted on the test folds: the standardiser, E, C, thresholds and λ come
@@ -47,6 +50,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod files;
 pub mod labels;
 pub mod lcd;
 pub mod loss;
@@ -54,6 +58,7 @@ pub mod optim;
 pub mod precision;
 pub mod predict;
 pub mod profile;
+pub mod run;
 pub mod schedule;
 pub mod score;
 pub mod shim;

@@ -184,23 +184,23 @@ impl AdamW {
             named.push((format!("m.{name}"), s.m.shallow_clone()));
             named.push((format!("v.{name}"), s.v.shallow_clone()));
         }
-        let tmp = crate::checkpoint::tmp_path(path);
+        let tmp = crate::files::tmp_path(path);
         Tensor::write_safetensors(&named, &tmp)
             .map_err(|e| TrainError::torch(path, "writing optimizer state", e))?;
-        crate::checkpoint::rename(&tmp, path)?;
+        crate::files::rename(&tmp, path)?;
         let meta = OptimState {
             format: Some(OPTIM_FORMAT.to_string()),
             step: self.steps(),
             params: self.slots.keys().cloned().collect(),
         };
-        crate::checkpoint::write_json(&crate::checkpoint::with_suffix(path, ".json"), &meta)
+        crate::files::write_json(&crate::files::with_suffix(path, ".json"), &meta)
     }
 
     /// Restores the state written by [`AdamW::save`]; every parameter must be present
     /// with the same shape. A state of an unknown format is refused.
     pub fn load(&mut self, path: &Path) -> Result<(), TrainError> {
-        let json = crate::checkpoint::with_suffix(path, ".json");
-        let meta: OptimState = crate::checkpoint::read_json(&json)?;
+        let json = crate::files::with_suffix(path, ".json");
+        let meta: OptimState = crate::files::read_json(&json)?;
         match meta.format.as_deref() {
             Some(OPTIM_FORMAT) => {}
             None => tracing::info!(

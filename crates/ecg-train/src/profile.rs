@@ -92,7 +92,7 @@ impl StepProfiler {
         let trace = self.dir.join("trace.json");
         crate::shim::profiler_stop(&trace)?;
         let summary = summarize(&trace)?;
-        crate::checkpoint::write_json(&self.dir.join("summary.json"), &summary)?;
+        crate::files::write_json(&self.dir.join("summary.json"), &summary)?;
         tracing::info!(
             "profile of {} step(s) written to {}",
             summary.steps.len(),

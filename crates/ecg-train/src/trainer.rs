@@ -5,9 +5,10 @@
 //! [`Trainer`] is the loop in named steps (prepare, epoch, step, validate, checkpoint,
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
-use crate::checkpoint::{
-    self, read_json, write_json, Preprocessing, RunDir, RunState, WorldRecord,
-};
+use crate::checkpoint::{self, write_json, Preprocessing, RunDir, RunState};
+use crate::files::{append_line, save_vs};
+use crate::run::{record_world, resume_state};
+pub use crate::run::{config_differences, step_seed};
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
     agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
@@ -24,7 +25,6 @@ use crate::shim::Range;
 use crate::steplog::{StepInfo, StepLog, N_CONTROL};
 use ecg_nn::{EcgNet, ModelSpec};
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -217,27 +217,6 @@ fn save_model(
     write_json(&RunDir::preprocessing_of(path), prep)
 }
 
-pub(crate) fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
-    let tmp = checkpoint::tmp_path(path);
-    vs.save(&tmp)
-        .map_err(|e| TrainError::torch(path, "saving", e))?;
-    checkpoint::rename(&tmp, path)
-}
-
-/// Appends one JSON line to a `metrics.jsonl`.
-pub(crate) fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
-    let text = serde_json::to_string(line).map_err(|e| TrainError::Json {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| TrainError::io(path, e))?;
-    writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
-}
-
 /// Trains (or distils, when `cfg.distill` is set) as the config says, in one process.
 pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     train_with(cfg, opts, &Single)
@@ -301,17 +280,6 @@ pub struct Trainer<'a> {
     profiler: StepProfiler,
 }
 
-/// Torch's generator seed for a step: rank 0 draws what one process draws; other ranks
-/// draw their own dropout masks.
-pub fn step_seed(seed: u64, tag: u64, step: usize, rank: usize) -> i64 {
-    let s = mix_seed(seed, &[tag, step as u64]);
-    (if rank == 0 {
-        s
-    } else {
-        mix_seed(s, &[rank as u64])
-    }) as i64
-}
-
 /// The teacher checkpoint of a distillation config (`--teacher` first), checked to exist.
 fn teacher_path(cfg: &TrainConfig, opts: &TrainOptions) -> Result<Option<PathBuf>, TrainError> {
     let Some(d) = &cfg.distill else {
@@ -333,40 +301,6 @@ fn teacher_path(cfg: &TrainConfig, opts: &TrainOptions) -> Result<Option<PathBuf
         )));
     }
     Ok(Some(path))
-}
-
-/// Records the world size and backend in the run folder (rank 0), and says when a resumed
-/// run changed its world size.
-pub(crate) fn record_world(
-    run: &RunDir,
-    coll: &dyn Collective,
-    resume: bool,
-    step: usize,
-) -> Result<(), TrainError> {
-    if !is_writer(coll) {
-        return Ok(());
-    }
-    let previous: Option<WorldRecord> = if resume && run.world().is_file() {
-        Some(read_json(&run.world())?)
-    } else {
-        None
-    };
-    let was_exact = previous.as_ref().is_none_or(|p| p.bit_exact);
-    let (old_world, old_backend) = previous.as_ref().map_or((1, "single".to_string()), |p| {
-        (p.world_size, p.backend.clone())
-    });
-    let rec = WorldRecord::next(previous, coll.world_size(), &coll.backend_name(), step);
-    if resume && was_exact && !rec.bit_exact {
-        tracing::warn!(
-            "{} was trained by {old_world} process(es) ({old_backend}) up to step {step} and \
-             continues with {} ({}): the run is no longer bit-exact (recorded in {})",
-            run.root.display(),
-            coll.world_size(),
-            coll.backend_name(),
-            run.world().display()
-        );
-    }
-    write_json(&run.world(), &rec)
 }
 
 impl<'a> Trainer<'a> {
@@ -831,103 +765,6 @@ impl<'a> Trainer<'a> {
             interrupted,
         })
     }
-}
-
-/// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
-/// must equal the run's saved config (see [`check_resume_config`]).
-pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainError> {
-    if !run.state().is_file() {
-        return Err(TrainError::Checkpoint {
-            path: run.state(),
-            msg: "--resume: no saved state in this run folder".into(),
-        });
-    }
-    check_resume_config(&run.config(), cfg)?;
-    read_json(&run.state())
-}
-
-/// Keys that may change between a run and its `--resume` without changing its results.
-const RESUME_MAY_CHANGE: &[&str] = &[
-    "train.stop_after_steps",
-    "train.log_every",
-    "train.device",
-    "data.workers",
-    "data.prefetch",
-];
-
-/// Every dotted key whose value differs between two configs (absent counts as differing).
-pub fn config_differences(a: &TrainConfig, b: &TrainConfig) -> Result<Vec<String>, TrainError> {
-    fn flatten(
-        prefix: &str,
-        v: &toml::Value,
-        out: &mut std::collections::BTreeMap<String, String>,
-    ) {
-        match v {
-            toml::Value::Table(t) => {
-                for (k, x) in t {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    flatten(&key, x, out);
-                }
-            }
-            other => {
-                out.insert(prefix.to_string(), other.to_string());
-            }
-        }
-    }
-    let table = |c: &TrainConfig| -> Result<_, TrainError> {
-        let v: toml::Value = toml::from_str(&c.to_toml()?)
-            .map_err(|e| TrainError::Other(format!("re-reading a serialised config: {e}")))?;
-        let mut m = std::collections::BTreeMap::new();
-        flatten("", &v, &mut m);
-        Ok(m)
-    };
-    let (ta, tb) = (table(a)?, table(b)?);
-    let keys: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
-    Ok(keys
-        .into_iter()
-        .filter(|k| ta.get(*k) != tb.get(*k))
-        .filter(|k| {
-            !RESUME_MAY_CHANGE
-                .iter()
-                .any(|m| k.as_str() == *m || k.starts_with(&format!("{m}.")))
-        })
-        .map(|k| {
-            format!(
-                "{k} ({} → {})",
-                ta.get(k).map_or("absent", String::as_str),
-                tb.get(k).map_or("absent", String::as_str)
-            )
-        })
-        .collect())
-}
-
-/// `--resume` continues the run that is in the folder, not another one: the config must
-/// equal the saved one except for keys that do not change results.
-fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
-    if !saved.is_file() {
-        return Err(TrainError::Checkpoint {
-            path: saved.to_path_buf(),
-            msg: "--resume: the run's config.toml is missing".into(),
-        });
-    }
-    let text = std::fs::read_to_string(saved).map_err(|e| TrainError::io(saved, e))?;
-    let old = TrainConfig::from_toml(&text, saved)?;
-    let diffs = config_differences(&old, cfg)?;
-    if diffs.is_empty() {
-        return Ok(());
-    }
-    Err(TrainError::Checkpoint {
-        path: saved.to_path_buf(),
-        msg: format!(
-            "--resume with a config that differs from the run's: {}; resume with the run's \
-             config or start a new train.output_dir",
-            diffs.join(", ")
-        ),
-    })
 }
 
 fn save_last(
