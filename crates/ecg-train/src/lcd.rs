@@ -372,7 +372,7 @@ pub fn pretrain_with(
                     batch: batch.index,
                 };
                 let bad = log.record(&values, info);
-                opt.step(lr, Some(&bad))?;
+                let _norm = opt.step(lr, Some(&bad))?;
                 ema_update(&pairs, lcd.momentum);
             }
             step += 1;

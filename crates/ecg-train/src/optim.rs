@@ -286,7 +286,7 @@ mod tests {
         let mut opt = AdamW::new(cfg, &[("m", &vs)]);
         opt.zero_grad().expect("zero");
         (&x * &x).sum(Kind::Float).backward();
-        opt.step(0.1, None).expect("step");
+        let _ = opt.step(0.1, None).expect("step");
         let got = x.double_value(&[0]);
         let want = 0.95 - 0.1 * 2.0 / (2.0 + 1e-8);
         assert!((got - want).abs() < 1e-6, "{got} vs {want}");
@@ -321,7 +321,7 @@ mod tests {
             opt.zero_grad().expect("zero");
             (&x * &x).sum(Kind::Float).backward();
             let flag = Tensor::from(bad);
-            opt.step(1e-2, Some(&flag)).expect("step");
+            let _ = opt.step(1e-2, Some(&flag)).expect("step");
         };
         run(&mut opt, false);
         let after_one: Vec<f32> = Vec::try_from(&x).expect("x");
@@ -334,7 +334,7 @@ mod tests {
         let mut opt = AdamW::new(AdamWConfig::default(), &[("m", &vs)]);
         opt.zero_grad().expect("zero");
         (&x * f64::NAN).sum(Kind::Float).backward();
-        opt.step(1e-2, None).expect("step");
+        let _ = opt.step(1e-2, None).expect("step");
         assert_eq!(Vec::<f32>::try_from(&x).expect("x"), after_one);
         assert_eq!(opt.steps(), 0);
     }

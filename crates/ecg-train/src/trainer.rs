@@ -15,7 +15,7 @@ use crate::collective::{
     Single,
 };
 use crate::config::TrainConfig;
-use crate::data::{mix_seed, Batch, Prepared, Shard, TrainLoader};
+use crate::data::{Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
@@ -577,7 +577,7 @@ impl<'a> Trainer<'a> {
                 batch: batch.index,
             };
             let bad = self.log.record(&values, info);
-            self.opt.step(sums.lr, Some(&bad))?;
+            let _norm = self.opt.step(sums.lr, Some(&bad))?;
         }
         if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
             if let Some(c) = &t.clt {

@@ -113,7 +113,7 @@ fn reference() -> BTreeMap<String, Tensor> {
             t.grad().copy_(&(&sum[&i.to_string()] / 2.0));
         }
     });
-    opt.step(0.05, None).expect("step");
+    let _ = opt.step(0.05, None).expect("step");
     snapshot(&vs)
 }
 
@@ -239,7 +239,7 @@ fn rank_of_one_step() {
         vec![2.0; 10],
         "the loss vector is summed over the 2 ranks"
     );
-    opt.step(0.05, None).expect("step");
+    let _ = opt.step(0.05, None).expect("step");
     let snap: Vec<(String, Tensor)> = snapshot(&vs).into_iter().collect();
     Tensor::write_safetensors(&snap, out.join(format!("rank{}.safetensors", shard.rank)))
         .expect("write");
