@@ -584,7 +584,12 @@ fn cuda_visible(ecg: &Path) -> Result<bool> {
         .with_context(|| format!("{} doctor --json: not JSON", torch.display()))?;
     v.get("cuda_available")
         .and_then(serde_json::Value::as_bool)
-        .with_context(|| format!("{} doctor --json: no boolean `cuda_available`", torch.display()))
+        .with_context(|| {
+            format!(
+                "{} doctor --json: no boolean `cuda_available`",
+                torch.display()
+            )
+        })
 }
 
 /// Run the whole pipeline with the given `ecg` binary.

@@ -258,7 +258,11 @@ pub fn average_gradients(c: &dyn Collective, params: &[Tensor]) -> Result<(), Tr
 ///
 /// Unlike DDP this all-reduce starts after the whole backward pass: it does not overlap
 /// with backward (see docs/distributed.md).
-pub fn reduce_step(c: &dyn Collective, params: &[Tensor], values: &Tensor) -> Result<(), TrainError> {
+pub fn reduce_step(
+    c: &dyn Collective,
+    params: &[Tensor],
+    values: &Tensor,
+) -> Result<(), TrainError> {
     let w = c.world_size();
     if w == 1 {
         return Ok(());
@@ -269,7 +273,10 @@ pub fn reduce_step(c: &dyn Collective, params: &[Tensor], values: &Tensor) -> Re
         .filter(Tensor::defined)
         .collect();
     let n = ts.len();
-    if ts.iter().any(|g| g.kind() != values.kind() || g.device() != values.device()) {
+    if ts
+        .iter()
+        .any(|g| g.kind() != values.kind() || g.device() != values.device())
+    {
         // Gradients of another kind travel in buckets of their own (more collectives).
         average_gradients(c, params)?;
         return tch::no_grad(|| c.all_reduce_sum(std::slice::from_ref(values)))

@@ -603,7 +603,8 @@ fn make_train_batch(
 fn upload(host: Tensor, device: Device) -> Tensor {
     if device.is_cuda() {
         let kind = host.kind();
-        host.pin_memory(device).to_device_(device, kind, true, false)
+        host.pin_memory(device)
+            .to_device_(device, kind, true, false)
     } else {
         host
     }

@@ -74,4 +74,3 @@ pub fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError>
         .map_err(|e| TrainError::io(path, e))?;
     writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
 }
-

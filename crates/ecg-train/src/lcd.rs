@@ -308,12 +308,7 @@ pub fn pretrain_with(
             let Some(batch) = loader.next() else { break };
             let batch = batch?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
-            tch::manual_seed(crate::run::step_seed(
-                cfg.train.seed,
-                7,
-                step,
-                coll.rank(),
-            ));
+            tch::manual_seed(crate::run::step_seed(cfg.train.seed, 7, step, coll.rank()));
             if cfg.train.broadcast_buffers {
                 broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
             }

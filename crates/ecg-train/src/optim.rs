@@ -315,7 +315,9 @@ mod tests {
     #[test]
     fn a_bad_step_changes_nothing_and_stays_bad() {
         let vs = nn::VarStore::new(Device::Cpu);
-        let x = vs.root().var_copy("x", &Tensor::from_slice(&[1.0f32, -2.0]));
+        let x = vs
+            .root()
+            .var_copy("x", &Tensor::from_slice(&[1.0f32, -2.0]));
         let mut opt = AdamW::new(AdamWConfig::default(), &[("m", &vs)]);
         let run = |opt: &mut AdamW, bad: bool| {
             opt.zero_grad().expect("zero");

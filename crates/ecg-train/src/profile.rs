@@ -21,7 +21,8 @@ pub struct ProfileSteps {
 impl std::str::FromStr for ProfileSteps {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("--profile-steps {s}: expected A:B with step indices A < B (e.g. 3:6)");
+        let bad =
+            || format!("--profile-steps {s}: expected A:B with step indices A < B (e.g. 3:6)");
         let (a, b) = s.split_once(':').ok_or_else(bad)?;
         let start: usize = a.trim().parse().map_err(|_| bad())?;
         let end: usize = b.trim().parse().map_err(|_| bad())?;
@@ -164,7 +165,11 @@ fn events(trace: &Value) -> Vec<Ev> {
             let dur = e.get("dur").and_then(Value::as_f64).unwrap_or(0.0);
             Some(Ev {
                 name: e.get("name")?.as_str()?.to_string(),
-                cat: e.get("cat").and_then(Value::as_str).unwrap_or("").to_string(),
+                cat: e
+                    .get("cat")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 tid: e.get("tid").map(Value::to_string).unwrap_or_default(),
                 ts,
                 end: ts + dur,
@@ -195,14 +200,18 @@ pub fn summarize(trace_path: &Path) -> Result<Summary, TrainError> {
     steps.sort_by(|a, b| a.ts.total_cmp(&b.ts));
     let mut out = Vec::new();
     for s in steps {
-        let step = s.name["ProfilerStep#".len()..].parse().map_err(|_| TrainError::Json {
-            path: trace_path.to_path_buf(),
-            source: serde::de::Error::custom(format!("range name `{}`", s.name)),
-        })?;
+        let step = s.name["ProfilerStep#".len()..]
+            .parse()
+            .map_err(|_| TrainError::Json {
+                path: trace_path.to_path_buf(),
+                source: serde::de::Error::custom(format!("range name `{}`", s.name)),
+            })?;
         out.push(step_summary(&evs, s, step));
     }
     Ok(Summary {
-        trace: trace_path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        trace: trace_path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         steps: out,
     })
 }
@@ -226,7 +235,12 @@ fn step_summary(evs: &[Ev], s: &Ev, step: usize) -> StepSummary {
     }
     let ranges: Vec<&Ev> = evs
         .iter()
-        .filter(|e| e.cat == "user_annotation" && e.tid == s.tid && e.name.starts_with("ecg::") && inside(e, s))
+        .filter(|e| {
+            e.cat == "user_annotation"
+                && e.tid == s.tid
+                && e.name.starts_with("ecg::")
+                && inside(e, s)
+        })
         .collect();
     let mut phase_us: BTreeMap<&str, f64> = BTreeMap::new();
     for r in &ranges {
@@ -234,7 +248,10 @@ fn step_summary(evs: &[Ev], s: &Ev, step: usize) -> StepSummary {
     }
     let ms = |k: &str| phase_us.get(k).copied().unwrap_or(0.0) / 1000.0;
     let top_level = |e: &Ev, top: &Ev| std::ptr::eq(e, top);
-    let optimizer: Vec<&&Ev> = ranges.iter().filter(|r| r.name == "ecg::optimizer").collect();
+    let optimizer: Vec<&&Ev> = ranges
+        .iter()
+        .filter(|r| r.name == "ecg::optimizer")
+        .collect();
     let lsd = "aten::_local_scalar_dense";
     let host_read = |top: &Ev| top.name == lsd || top.name == "aten::item";
     StepSummary {
@@ -252,8 +269,14 @@ fn step_summary(evs: &[Ev], s: &Ev, step: usize) -> StepSummary {
                     && optimizer.iter().any(|r| inside(e, r))
             })
             .count(),
-        host_syncs: tops.iter().filter(|(e, t)| e.name == lsd && host_read(t)).count(),
-        scalar_reads_in_ops: tops.iter().filter(|(e, t)| e.name == lsd && !host_read(t)).count(),
+        host_syncs: tops
+            .iter()
+            .filter(|(e, t)| e.name == lsd && host_read(t))
+            .count(),
+        scalar_reads_in_ops: tops
+            .iter()
+            .filter(|(e, t)| e.name == lsd && !host_read(t))
+            .count(),
         collectives: evs
             .iter()
             .filter(|e| {
@@ -296,9 +319,7 @@ mod tests {
     /// A hand-made trace: nesting decides what is top-level and what is a host sync.
     #[test]
     fn counts_top_level_ops_and_host_reads() {
-        let x = |name: &str, cat: &str, ts: f64, dur: f64| {
-            serde_json::json!({"ph": "X", "name": name, "cat": cat, "tid": 7, "pid": 1, "ts": ts, "dur": dur})
-        };
+        let x = |name: &str, cat: &str, ts: f64, dur: f64| serde_json::json!({"ph": "X", "name": name, "cat": cat, "tid": 7, "pid": 1, "ts": ts, "dur": dur});
         let trace = serde_json::json!({"traceEvents": [
             x("ProfilerStep#4", "user_annotation", 0.0, 100.0),
             x("ecg::optimizer", "user_annotation", 50.0, 40.0),

@@ -149,4 +149,3 @@ fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError
         ),
     })
 }
-

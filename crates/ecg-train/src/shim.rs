@@ -61,7 +61,10 @@ fn check(rc: i32, err: *mut c_char, what: &str) -> Result<(), TrainError> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(TrainError::Device(format!("libtorch {what}: {}", take_err(err))))
+        Err(TrainError::Device(format!(
+            "libtorch {what}: {}",
+            take_err(err)
+        )))
     }
 }
 

@@ -6,9 +6,6 @@
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
 use crate::checkpoint::{self, write_json, Preprocessing, RunDir, RunState};
-use crate::files::{append_line, save_vs};
-use crate::run::{record_world, resume_state};
-pub use crate::run::{config_differences, step_seed};
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
     agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
@@ -17,9 +14,12 @@ use crate::collective::{
 use crate::config::TrainConfig;
 use crate::data::{Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
+use crate::files::{append_line, save_vs};
 use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
 use crate::profile::{ProfileSteps, StepProfiler};
+pub use crate::run::{config_differences, step_seed};
+use crate::run::{record_world, resume_state};
 use crate::score::score_split_shared;
 use crate::shim::Range;
 use crate::steplog::{StepInfo, StepLog, N_CONTROL};

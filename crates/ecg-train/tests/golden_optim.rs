@@ -71,18 +71,24 @@ fn clipping_and_adamw_equal_pytorch_fused_over_50_steps() {
         // d/dp Σ p·g = g exactly: the golden gradients become the parameters' gradients.
         let loss = params
             .iter()
-            .map(|(name, p)| {
-                (p * tensor(&g["grads"][step][name], &shapes[name])).sum(Kind::Float)
-            })
+            .map(|(name, p)| (p * tensor(&g["grads"][step][name], &shapes[name])).sum(Kind::Float))
             .reduce(|a, b| a + b)
             .expect("params");
         loss.backward();
         let norm = opt.step(*lr, None).expect("step");
-        assert_close(&norm, &want_norms[step..=step], &format!("norm of step {step}"));
+        assert_close(
+            &norm,
+            &want_norms[step..=step],
+            &format!("norm of step {step}"),
+        );
     }
     assert_eq!(opt.steps() as f64, g["steps"].as_f64().expect("steps"));
     for (name, p) in &params {
-        assert_close(p, &floats(&g["final"][name]), &format!("{name} after 50 steps"));
+        assert_close(
+            p,
+            &floats(&g["final"][name]),
+            &format!("{name} after 50 steps"),
+        );
     }
     // The moments as saved (and resumed from) equal torch's exp_avg / exp_avg_sq.
     let dir = tempfile::tempdir().expect("tmp");
@@ -93,7 +99,15 @@ fn clipping_and_adamw_equal_pytorch_fused_over_50_steps() {
         .into_iter()
         .collect();
     for name in params.keys() {
-        assert_close(&saved[&format!("m.m.{name}")], &floats(&g["exp_avg"][name]), name);
-        assert_close(&saved[&format!("v.m.{name}")], &floats(&g["exp_avg_sq"][name]), name);
+        assert_close(
+            &saved[&format!("m.m.{name}")],
+            &floats(&g["exp_avg"][name]),
+            name,
+        );
+        assert_close(
+            &saved[&format!("v.m.{name}")],
+            &floats(&g["exp_avg_sq"][name]),
+            name,
+        );
     }
 }

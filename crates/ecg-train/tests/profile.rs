@@ -38,7 +38,10 @@ fn profile_steps_write_a_chrome_trace_and_a_summary_that_agrees_with_it() {
             .filter(|e| pred(e["name"].as_str().unwrap_or("")))
             .count()
     };
-    assert!(named("cpu_op", &|n| n == "aten::_fused_adamw_") >= 3, "the fused kernel ran");
+    assert!(
+        named("cpu_op", &|n| n == "aten::_fused_adamw_") >= 3,
+        "the fused kernel ran"
+    );
     assert!(named("cpu_op", &|n| n.starts_with("aten::conv")) > 0);
     let mut steps: Vec<String> = events
         .iter()
@@ -48,11 +51,18 @@ fn profile_steps_write_a_chrome_trace_and_a_summary_that_agrees_with_it() {
         .map(String::from)
         .collect();
     steps.sort();
-    assert_eq!(steps, ["ProfilerStep#3", "ProfilerStep#4", "ProfilerStep#5"]);
+    assert_eq!(
+        steps,
+        ["ProfilerStep#3", "ProfilerStep#4", "ProfilerStep#5"]
+    );
 
     let text = std::fs::read_to_string(out.join("profile/summary.json")).expect("summary");
     let summary: Summary = serde_json::from_str(&text).expect("summary json");
-    assert_eq!(summary, summarize(&trace_path).expect("summarize"), "summary = the trace's");
+    assert_eq!(
+        summary,
+        summarize(&trace_path).expect("summarize"),
+        "summary = the trace's"
+    );
     assert_eq!(
         summary.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
         [3, 4, 5]
@@ -69,7 +79,10 @@ fn profile_steps_write_a_chrome_trace_and_a_summary_that_agrees_with_it() {
         assert_eq!(s.cuda_kernel_launches, 0);
         assert!(s.aten_ops > s.optimizer_aten_ops);
         let p = &s.phases_ms;
-        assert!(p.forward > 0.0 && p.backward > 0.0 && p.optimizer > 0.0, "{p:?}");
+        assert!(
+            p.forward > 0.0 && p.backward > 0.0 && p.optimizer > 0.0,
+            "{p:?}"
+        );
         assert!(p.forward + p.backward + p.optimizer <= s.wall_ms + 1e-3);
     }
 }

@@ -263,7 +263,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 profile_steps,
                 group.as_ref(),
             )
-                .with_context(|| format!("LCD pretraining with {}", config.display()))?;
+            .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             eprintln!(
                 "LCD loss by epoch {:?}; encoder {}",
                 o.epoch_losses,
