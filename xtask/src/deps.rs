@@ -6,7 +6,6 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 /// (crate, forbidden dependencies)
 pub const RULES: &[(&str, &[&str])] = &[
@@ -21,8 +20,7 @@ pub const RULES: &[(&str, &[&str])] = &[
 
 /// Stdout of `cargo ARGS` run in `root`; an error with cargo's stderr when it fails.
 fn cargo_stdout(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
+    let out = crate::cargo_command()
         .args(args)
         .current_dir(root)
         .output()

@@ -2,13 +2,14 @@
 //! venv; it links neither tch nor polars (checked by `cargo xtask check-deps`).
 
 use anyhow::{bail, Result};
-use xtask::{deps, reproduce, setup};
+use xtask::{deps, reproduce, seeds, setup};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [args]
 
 commands:
-  setup                 create .venv and install torch==2.11.0 into it (idempotent)
+  setup                 create .venv and install torch==2.11.0 into it, and numpy for
+                        torchrun (idempotent)
   test [cargo args]     set-up, check crate invariants, run every test of the workspace
   check-deps            check that the tch-free crates and xtask do not depend on tch/polars
   reproduce ptbxl ...   the main job: PTB-XL from raw data to report (--help for options)
@@ -32,7 +33,10 @@ fn run() -> Result<()> {
     };
     let root = xtask::workspace_root();
     match cmd.as_str() {
-        "setup" => setup::ensure(&root).map(|_| ()),
+        "setup" => {
+            setup::ensure(&root)?;
+            setup::launcher_needs(&root)
+        }
         "check-deps" => deps::check(&root),
         "test" => {
             setup::ensure(&root)?;
@@ -67,24 +71,42 @@ fn run() -> Result<()> {
                     reproduce::USAGE
                 ),
             };
-            let opts = reproduce::Options::parse(&args[2..], false)?;
+            let mut rest = args[2..].to_vec();
+            let seeds_spec = seeds::take_seeds(&mut rest)?;
+            let opts = reproduce::Options::parse(&rest, false)?;
+            if plan.is_some() && seeds_spec.is_some() {
+                bail!("--seeds is for `reproduce ptbxl` and `demo`");
+            }
             if plan.is_none() && opts.synthetic {
                 bail!("--synthetic is for cpsc2018 and hefei; `cargo xtask demo` runs synthetic PTB-XL");
             }
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
             let opts = opts.resolve_device(&ecg)?;
-            match plan {
-                Some(p) => xtask::pipelines::run(&root, &ecg, &p, &opts).map(|_| ()),
-                None => reproduce::run(&root, &ecg, &opts).map(|_| ()),
+            match (plan, seeds_spec) {
+                (Some(p), _) => xtask::pipelines::run(&root, &ecg, &p, &opts).map(|_| ()),
+                (None, Some(spec)) => {
+                    let list = seeds::parse_seeds(&spec, opts.seed)?;
+                    seeds::run(&root, &ecg, &opts, &list).map(|_| ())
+                }
+                (None, None) => reproduce::run(&root, &ecg, &opts).map(|_| ()),
             }
         }
         "demo" => {
-            let opts = reproduce::Options::parse(&args[1..], true)?;
+            let mut rest = args[1..].to_vec();
+            let seeds_spec = seeds::take_seeds(&mut rest)?;
+            let opts = reproduce::Options::parse(&rest, true)?;
+            let list = match &seeds_spec {
+                Some(spec) => Some(seeds::parse_seeds(spec, opts.seed)?),
+                None => None,
+            };
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
             let opts = opts.resolve_device(&ecg)?;
-            reproduce::run(&root, &ecg, &opts).map(|_| ())
+            match list {
+                Some(list) => seeds::run(&root, &ecg, &opts, &list).map(|_| ()),
+                None => reproduce::run(&root, &ecg, &opts).map(|_| ()),
+            }
         }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

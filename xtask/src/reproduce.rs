@@ -41,6 +41,12 @@ options:
                       (`ecg synth`) instead of --data. Their tasks: cpsc2018 `classes`
                       (the 9 classes); hefei `zhou2024` (default) and `classes`.
   --seed S            seed for every model and the synthetic data (default 42).
+  --seeds N|A,B,C     run the whole pipeline once per training seed (N seeds from --seed
+                      on, or the list), each in <out>/seed-<S>/, then the aggregate report
+                      <out>/report.md: mean ± std over seeds, paired differences with
+                      Student-t intervals, the Claims verdicts. The data are the same for
+                      every seed (the demo's synthetic set uses the first seed).
+                      Default <out>: runs/demo-seeds or runs/ptbxl-<profile>-seeds.
   --nproc N           run every training stage (train, distill, pretrain) as N data-parallel
                       ranks under `.venv/bin/torchrun --standalone --no-python` (Gloo on
                       CPU, NCCL on CUDA; see docs/distributed.md). Default: one process.
@@ -76,6 +82,9 @@ pub struct Options {
     /// `--synthetic` (reproduce cpsc2018 / hefei): generate the dataset with `ecg synth`.
     pub synthetic: bool,
     pub seed: u64,
+    /// Seed of the demo's synthetic data when it differs from `seed` (the runs of `--seeds`
+    /// share one dataset); `None`: `seed`.
+    pub data_seed: Option<u64>,
     /// Data-parallel ranks per training stage (`None`: one process, no launcher).
     pub nproc: Option<usize>,
 }
@@ -96,6 +105,7 @@ impl Options {
             records_given: false,
             synthetic: false,
             seed: 42,
+            data_seed: None,
             nproc: None,
         };
         let mut it = args.iter();
@@ -625,7 +635,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
                 "--records",
                 &opts.records.to_string(),
                 "--seed",
-                &opts.seed.to_string(),
+                &opts.data_seed.unwrap_or(opts.seed).to_string(),
                 "--rates",
                 "100",
                 "--out",
@@ -689,6 +699,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             "tasks": tasks,
             "device": opts.device_label(),
             "seed": opts.seed,
+            "data_seed": if opts.demo { json!(opts.data_seed.unwrap_or(opts.seed)) } else { json!(null) },
             "nproc": opts.nproc.unwrap_or(1),
         }),
     )?;
@@ -704,16 +715,10 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             .after("pack")
             .output(&lcd_encoder(&run));
         // Like a training stage: a killed attempt resumes; a stale one starts from scratch.
-        let dir = lcd_encoder(&run).parent().map(Path::to_path_buf);
-        if resumable(&run, &runner, &st)? {
-            st = st.args(["--resume"]);
-        } else if let Some(dir) = dir.filter(|d| d.exists()) {
-            if runner.is_forced(&st) || !runner.is_fresh(&st, &runner.fingerprint(&st)?) {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("clearing {}", dir.display()))?;
-            }
-        }
-        mark_attempt(&run, &runner, &st)?;
+        let dir = lcd_encoder(&run)
+            .parent()
+            .map_or_else(|| run.join("lcd"), Path::to_path_buf);
+        prepare_training(&run, &runner, &mut st, &dir)?;
         runner.run(&st)?;
     }
     for task in &tasks {
@@ -828,24 +833,26 @@ pub(crate) fn write_run_json(
     )
 }
 
-/// Before a training stage runs: a killed attempt with the same fingerprint resumes
-/// (`--resume`); otherwise a stage that must run again starts from an empty `out_dir`
-/// (what is there is stale: another config, binary or upstream result). Marks the attempt.
+/// Before a training stage runs: every training stage runs with `--resume auto`, so a
+/// killed attempt with the same fingerprint continues from its last checkpoint (a step
+/// checkpoint too, not only an epoch's) and a first attempt starts; a stage that must run
+/// again for another reason starts from an empty `out_dir` (what is there is stale:
+/// another config, binary or upstream result, or `--force`). Marks the attempt.
 pub(crate) fn prepare_training(
     run: &Path,
     runner: &Runner,
     st: &mut Stage,
     out_dir: &Path,
 ) -> Result<()> {
-    if resumable(run, runner, st)? {
-        st.args.push("--resume".into());
-    } else if (runner.is_forced(st) || !runner.is_fresh(st, &runner.fingerprint(st)?))
-        && out_dir.exists()
-    {
+    st.args.extend(["--resume".to_string(), "auto".to_string()]);
+    let fp = runner.fingerprint(st)?;
+    let fresh = runner.is_fresh(st, &fp);
+    let continues = !fresh && same_attempt(run, st, &fp);
+    if !continues && (runner.is_forced(st) || !fresh) && out_dir.exists() {
         std::fs::remove_dir_all(out_dir)
             .with_context(|| format!("clearing the stale run folder {}", out_dir.display()))?;
     }
-    mark_attempt(run, runner, st)
+    write_atomic(&attempt_path(run, &st.name), fp.as_bytes())
 }
 
 /// `ecg labels <how…> --task T --pack P --out <run>/T/labels`: E and C of a task's training
@@ -898,38 +905,15 @@ pub(crate) fn training_stage(
     }
 }
 
-/// The training stage was attempted before with the same fingerprint and left a last
-/// checkpoint: resume instead of starting over (the trainer resumes bit-exactly on CPU).
-fn resumable(run: &Path, runner: &Runner, st: &Stage) -> Result<bool> {
-    let fp = runner.fingerprint(st)?;
-    if runner.is_fresh(st, &fp) {
-        return Ok(false);
-    }
-    let attempt = attempt_path(run, &st.name);
-    let same = std::fs::read_to_string(&attempt)
-        .map(|s| s.trim() == fp)
-        .unwrap_or(false);
-    let last = st
-        .outputs
-        .first()
-        .and_then(|o| o.parent())
-        .map(|d| d.join("checkpoint-last.safetensors"))
-        .is_some_and(|p| p.exists());
-    Ok(same && last)
+/// The training stage was attempted before with the same fingerprint: what it left is
+/// continued (`--resume auto`; the trainer resumes bit-exactly on CPU), not cleared.
+fn same_attempt(run: &Path, st: &Stage, fp: &str) -> bool {
+    std::fs::read_to_string(attempt_path(run, &st.name)).is_ok_and(|s| s.trim() == fp)
 }
 
 fn attempt_path(run: &Path, name: &str) -> PathBuf {
     run.join(".stamps")
         .join(format!("{}.attempt", name.replace('/', "__")))
-}
-
-/// Remember which fingerprint the current attempt of a training stage has (computed
-/// without `--resume`, so an attempt and its resumption share it).
-fn mark_attempt(run: &Path, runner: &Runner, st: &Stage) -> Result<()> {
-    let mut base = st.clone();
-    base.args.retain(|a| a != "--resume");
-    let fp = runner.fingerprint(&base)?;
-    write_atomic(&attempt_path(run, &st.name), fp.as_bytes())
 }
 
 /// Records in a pack, read from its safetensors header (no tch, no polars here).

@@ -118,6 +118,44 @@ fn install_torch(python: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What `.venv/bin/torchrun` imports at start besides torch: numpy (without it every launch
+/// warns "Failed to initialize NumPy"). Installed when `import numpy` fails; a failed install
+/// is a warning only (torchrun works without it).
+pub fn launcher_needs(root: &Path) -> Result<()> {
+    let python = &root.join(".venv").join("bin").join("python");
+    let has = |module: &str| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if has("numpy") {
+        return Ok(());
+    }
+    eprintln!("xtask: installing numpy (torchrun warns without it)");
+    let ok = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "numpy",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok || !has("numpy") {
+        eprintln!(
+            "xtask: warning: `pip install numpy` into {} failed (is PyPI reachable?); torchrun \
+             will warn \"Failed to initialize NumPy\" at every launch",
+            python.display()
+        );
+    }
+    Ok(())
+}
+
 /// `.venv/torch` -> `lib/pythonX.Y/site-packages/torch` (relative link).
 fn link_torch(venv: &Path, torch_dir: &Path) -> Result<()> {
     let link = venv.join("torch");

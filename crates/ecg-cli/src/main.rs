@@ -54,7 +54,7 @@ fn main() {
     let matches = torch::add_commands(Cli::command()).get_matches();
     if matches.subcommand_name().is_some_and(torch::is_command) {
         let code = torch::hand_over().unwrap_or_else(|e| {
-            eprintln!("error: {e:#}");
+            eprintln!("{}error: {e:#}", logging::prefix());
             1
         });
         std::process::exit(code);
@@ -77,7 +77,7 @@ fn main() {
         }
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("{}error: {e:#}", logging::prefix());
         std::process::exit(1);
     }
 }

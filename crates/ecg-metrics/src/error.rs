@@ -78,6 +78,10 @@ pub enum MetricsError {
         "the weights have no sinus rhythm class (426783006), which the Challenge metric needs"
     )]
     NoSinusRhythm,
+    /// A sample handed to the statistics of `paired` is unusable (non-finite value, lists
+    /// of different lengths, a level outside (0, 1)).
+    #[error("{what}: {reason}")]
+    Sample { what: &'static str, reason: String },
     /// Reading a `.npy` file failed.
     #[error("{path}: {message}")]
     Npy { path: PathBuf, message: String },

@@ -21,6 +21,8 @@
 //!   organisers' `evaluate_model.py` computes it: the Challenge metric from their
 //!   `weights.csv` (embedded, data/cinc2021/), AUROC, AUPRC, accuracy, F-measure.
 //! - [`bootstrap`]: point value, mean, 5th/95th percentiles over index sets.
+//! - [`paired`]: paired comparisons of two models — over seeds (mean, standard deviation,
+//!   Student-t interval of the per-seed differences) and a paired bootstrap over test records.
 //! - [`report`]: [`evaluate`] -> [`Report`] (serde), everything at once.
 //! - `resample`: evaluate's bootstrap without re-sorting (each label sorted once, resamples
 //!   reweight rows by multiplicity; bit-identical to recomputing on gathered rows).
@@ -44,6 +46,7 @@ mod curve;
 pub mod error;
 pub mod fmax;
 pub mod npy;
+pub mod paired;
 pub mod ranking;
 pub mod report;
 mod resample;
@@ -62,6 +65,7 @@ pub use classification::{
 };
 pub use error::{MetricsError, Result};
 pub use fmax::{fmax, fmax_thresholds, Fmax};
+pub use paired::{differences, paired_bootstrap, t_quantile, Interval, PairedBootstrap, Summary};
 pub use ranking::{
     average_precision, macro_auc, macro_average_precision, micro_auc, micro_average_precision,
     roc_auc, ApSummary, AucSummary, LabelwiseSummary,

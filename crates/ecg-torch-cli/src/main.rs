@@ -55,7 +55,7 @@ fn main() {
         }
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("{}error: {e:#}", logging::prefix());
         std::process::exit(1);
     }
 }

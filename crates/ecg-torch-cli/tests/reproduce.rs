@@ -43,6 +43,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         records_given: false,
         synthetic: false,
         seed: 7,
+        data_seed: None,
         nproc: None,
     }
 }
@@ -134,6 +135,18 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
         report.contains("after label-correlation calibration"),
         "calibrated row present"
     );
+    assert!(
+        report.contains("## Claims") && report.contains("**Decision rule.**"),
+        "every report has the Claims section with its rule"
+    );
+    assert!(
+        report.contains("| teacher − student (no KD) | macro-AUC |")
+            && report.contains("not measurable: the test fold has")
+            && !report.contains("| **reproduced** |")
+            && !report.contains("| **not reproduced** |"),
+        "the 500-record sample gets no verdict, only 'not measurable'"
+    );
+    assert!(run_a.join("claims.svg").exists(), "the paired differences are plotted");
     assert!(
         report.contains("size vs teacher") && report.contains("measured by `ecg eval`"),
         "size/latency table present (from the size.json files of ecg eval)"

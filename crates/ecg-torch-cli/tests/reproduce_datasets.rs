@@ -24,6 +24,7 @@ fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
         records,
         records_given: true,
         seed: 5,
+        data_seed: None,
         nproc: None,
     }
 }

@@ -7,6 +7,84 @@ pub use crate::files::{read_json, rename, tmp_path, with_suffix, write_atomic, w
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// Writes the files of one checkpoint as a whole: `write` puts them into a staging folder
+/// (`<root>/.staging-<name>`, the same file names as in `root`), then each is renamed into
+/// `root`, the resume state (`*.state.json`) last. When a write fails (a full disk:
+/// ENOSPC, a file-size limit: EFBIG), the staging folder is removed and `root` still holds
+/// the previous checkpoint, whole; the error says so and names the file.
+pub fn write_together(
+    root: &Path,
+    name: &str,
+    write: impl FnOnce(&RunDir) -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    let staging = root.join(format!(".staging-{name}"));
+    if staging.exists() {
+        // Left by a process killed while writing: never renamed, so never read.
+        std::fs::remove_dir_all(&staging).map_err(|e| TrainError::io(&staging, e))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(|e| TrainError::io(&staging, e))?;
+    let written = write(&RunDir::new(&staging)).and_then(|()| staged_files(&staging));
+    let files = match written {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(TrainError::CheckpointWrite {
+                dir: root.to_path_buf(),
+                what: name.to_string(),
+                cause: Box::new(e),
+            });
+        }
+    };
+    for f in &files {
+        rename(&staging.join(f), &root.join(f))?;
+    }
+    std::fs::remove_dir(&staging).map_err(|e| TrainError::io(&staging, e))
+}
+
+/// The files of a staging folder, the resume state last.
+fn staged_files(dir: &Path) -> Result<Vec<std::ffi::OsString>, TrainError> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| TrainError::io(dir, e))? {
+        names.push(entry.map_err(|e| TrainError::io(dir, e))?.file_name());
+    }
+    names.sort_by_key(|n| (n.to_string_lossy().ends_with(".state.json"), n.clone()));
+    Ok(names)
+}
+
+/// Whether a training command continues the run in its output folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Resume {
+    /// Start a run; a folder that already holds one is refused.
+    #[default]
+    No,
+    /// Continue the run in the folder (`--resume`); a folder without one is refused.
+    Yes,
+    /// Continue the run in the folder if it holds one, else start it (`--resume auto`):
+    /// one command line for the first start and every restart.
+    Auto,
+}
+
+impl From<bool> for Resume {
+    fn from(resume: bool) -> Resume {
+        if resume {
+            Resume::Yes
+        } else {
+            Resume::No
+        }
+    }
+}
+
+impl Resume {
+    /// Whether to continue the run in `run` (for `Auto`: whether it holds a saved state).
+    pub fn continues(self, run: &RunDir) -> bool {
+        match self {
+            Resume::No => false,
+            Resume::Yes => true,
+            Resume::Auto => run.state().is_file(),
+        }
+    }
+}
+
 /// Standardisation parameters fitted on the training folds: one (mean, std) per input
 /// lead (all equal for the global mode; 0/1 for none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +158,26 @@ pub struct RunState {
     pub epochs_since_best: usize,
     /// Whether early stopping or the last epoch ended the run.
     pub finished: bool,
+    /// The running sums of the epoch a stop interrupted (a step checkpoint, a signal), so
+    /// that its `metrics.jsonl` line still covers the whole epoch after the resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_sums: Option<EpochSums>,
+}
+
+/// Running sums of one epoch (losses summed over its steps, each the mean over the ranks).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochSums {
+    pub loss: f64,
+    pub task: f64,
+    pub kd: f64,
+    pub feature: f64,
+    pub clt: f64,
+    pub steps: usize,
+    pub records: usize,
+    pub lr: f64,
+    pub sync_seconds: f64,
+    /// Seconds spent in the epoch by earlier invocations (before a resume).
+    pub seconds: f64,
 }
 
 /// Paths of a run folder.

@@ -311,6 +311,14 @@ pub struct RunConfig {
     /// reproducible.
     #[serde(default)]
     pub cudnn_benchmark: bool,
+    /// Also write the last checkpoint every this many optimizer steps (besides every
+    /// epoch's end), so that a killed or preempted run loses at most these steps.
+    #[serde(default)]
+    pub checkpoint_every_steps: Option<usize>,
+    /// Also write the last checkpoint when this many minutes have passed since the
+    /// previous one, by rank 0's clock (every rank writes at the step rank 0 decides).
+    #[serde(default)]
+    pub checkpoint_every_minutes: Option<f64>,
 }
 fn d_eval_bs() -> usize {
     256
@@ -497,6 +505,17 @@ impl TrainConfig {
         }
         if self.train.batch_size == 0 {
             return bad("train.batch_size", "must be at least 1");
+        }
+        if self.train.checkpoint_every_steps == Some(0) {
+            return bad("train.checkpoint_every_steps", "must be at least 1");
+        }
+        if let Some(m) = self.train.checkpoint_every_minutes {
+            if !(m.is_finite() && m > 0.0) {
+                return bad(
+                    "train.checkpoint_every_minutes",
+                    "must be a positive number",
+                );
+            }
         }
         if self.train.eval_batch_size == 0 {
             return bad("train.eval_batch_size", "must be at least 1");

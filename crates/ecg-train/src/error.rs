@@ -21,6 +21,15 @@ pub enum TrainError {
         #[source]
         source: tch::TchError,
     },
+    /// A checkpoint could not be written whole (full disk, file-size limit, …); the
+    /// previous one was left in place.
+    /// (`cause` is shown in the message, not chained, so that it is read once.)
+    #[error("writing {what} into {dir} failed; the previous {what} there is intact: {cause}")]
+    CheckpointWrite {
+        dir: PathBuf,
+        what: String,
+        cause: Box<TrainError>,
+    },
     #[error("data: {0}")]
     Data(String),
     #[error("device: {0}")]

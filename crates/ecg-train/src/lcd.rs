@@ -17,15 +17,16 @@
 //! A stopped run continues exactly with `--resume` (online and target networks, projector,
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
-use crate::checkpoint::{write_json, RunDir, RunState};
+use crate::checkpoint::{write_json, write_together, Resume, RunDir, RunState};
 use crate::collective::{broadcast_buffers, broadcast_state, is_writer, reduce_step, Collective};
 use crate::config::{LcdConfig, TrainConfig};
+use crate::control::{Control, Stop};
 use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::optim::AdamW;
 use crate::profile::{ProfileSteps, StepProfiler};
 use crate::shim::Range;
-use crate::steplog::{StepInfo, StepLog, Window};
+use crate::steplog::{StepInfo, StepLog, Window, N_CONTROL};
 use ecg_nn::{ArchConfig, ModelSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -44,12 +45,14 @@ pub struct PretrainOutcome {
     pub encoder: PathBuf,
     pub epoch_losses: Vec<f64>,
     pub state: RunState,
-    /// Stopped by `train.stop_after_steps` (`--resume` continues).
+    /// Stopped by `train.stop_after_steps` or a signal (`--resume` continues).
     pub interrupted: bool,
+    /// What stopped it, when `interrupted`.
+    pub stop: Option<Stop>,
 }
 
-/// Everything a resumed pretraining needs, written after every epoch and at a stop; the
-/// state file goes last.
+/// Everything a resumed pretraining needs, written after every epoch and at a stop: all
+/// its files or none, the state file last ([`write_together`]).
 #[allow(clippy::too_many_arguments)]
 fn save_last(
     run: &RunDir,
@@ -60,11 +63,13 @@ fn save_last(
     opt: &AdamW,
     state: &RunState,
 ) -> Result<(), TrainError> {
-    ecg_nn::checkpoint::save(enc, spec, &run.last())?;
-    crate::files::save_vs(heads, &heads_path(run))?;
-    crate::files::save_vs(target, &target_path(run))?;
-    opt.save(&run.optimizer())?;
-    write_json(&run.state(), state)
+    write_together(&run.root, "checkpoint-last", |dir| {
+        ecg_nn::checkpoint::save(enc, spec, &dir.last())?;
+        crate::files::save_vs(heads, &heads_path(dir))?;
+        crate::files::save_vs(target, &target_path(dir))?;
+        opt.save(&dir.optimizer())?;
+        write_json(&dir.state(), state)
+    })
 }
 
 fn heads_path(run: &RunDir) -> PathBuf {
@@ -189,7 +194,7 @@ fn pairs(
 /// in `train.output_dir`.
 pub fn pretrain(
     cfg: &TrainConfig,
-    resume: bool,
+    resume: impl Into<Resume>,
     progress: bool,
 ) -> Result<PretrainOutcome, TrainError> {
     pretrain_with(cfg, resume, progress, None, &crate::collective::Single)
@@ -202,7 +207,7 @@ pub fn pretrain(
 /// `profile` records those steps with libtorch's profiler (see [`crate::profile`]).
 pub fn pretrain_with(
     cfg: &TrainConfig,
-    resume: bool,
+    resume: impl Into<Resume>,
     progress: bool,
     profile: Option<ProfileSteps>,
     coll: &dyn Collective,
@@ -244,6 +249,8 @@ pub fn pretrain_with(
     let encoder_path = run.root.join("encoder.safetensors");
     let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
     let mut state = RunState::default();
+    let mode: Resume = resume.into();
+    let resume = crate::run::resolve_resume(mode, &run, coll)?;
     if resume {
         state = crate::run::resume_state(&run, cfg)?;
         let load = |vs: &mut nn::VarStore, path: &Path| {
@@ -254,10 +261,10 @@ pub fn pretrain_with(
         load(&mut head_vs, &heads_path(&run))?;
         load(&mut tgt_vs, &target_path(&run))?;
         opt.load(&run.optimizer())?;
-    } else if encoder_path.exists() || run.state().exists() {
+    } else if mode == Resume::No && (encoder_path.exists() || run.state().exists()) {
         return Err(TrainError::Other(format!(
-            "{} already holds a pretraining run; pass --resume to continue it or choose \
-             another train.output_dir",
+            "{} already holds a pretraining run; pass --resume (or --resume auto) to continue \
+             it or choose another train.output_dir",
             run.root.display()
         )));
     }
@@ -281,7 +288,9 @@ pub fn pretrain_with(
         epoch_losses: Vec::new(),
         state: state.clone(),
         interrupted: false,
+        stop: None,
     };
+    let mut control = Control::new(&cfg.train, coll.rank());
     while !state.finished && state.epochs_done < cfg.train.epochs {
         let epoch = state.epochs_done;
         let started = Instant::now();
@@ -348,6 +357,8 @@ pub fn pretrain_with(
             let sim = byol_term(&q1, &z3) + byol_term(&q2, &z3);
             let d = decorrelation(&Tensor::cat(&[&h1, &h2], 1), lcd.off_diagonal);
             let loss = &sim + &d * lcd.gamma;
+            // The control's flags (stop, timed checkpoint due) ride in the step log.
+            control.offer_to(&mut log, Instant::now());
             let values = log.values(&loss, &[sim, d]);
             drop(forward);
             {
@@ -373,22 +384,41 @@ pub fn pretrain_with(
             step += 1;
             state.global_step = step;
             state.steps_into_epoch += 1;
-            if step % cfg.train.log_every == 0 {
-                read_window(&mut log, &mut window)?;
+            // The log is read (and the control flags seen) at the same steps on every
+            // rank: every `log_every` steps, at the epoch's last step, before a checkpoint.
+            let step_due = control.step_checkpoint_due(step);
+            let stop_after = cfg.train.stop_after_steps == Some(step);
+            let mut flags = [false; N_CONTROL];
+            if step % cfg.train.log_every == 0 || loader.remaining() == 0 || step_due || stop_after
+            {
+                flags = read_window(&mut log, &mut window)?;
             }
+            let decision = control.decide(&flags, step);
             profiler.end_step(step - 1)?;
             if progress {
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
             }
-            if cfg.train.stop_after_steps == Some(step) {
-                read_window(&mut log, &mut window)?;
+            let stop = if cfg.train.stop_after_steps == Some(step) {
+                Some(Stop::AfterSteps)
+            } else {
+                decision.stop.then(Control::stop_reason)
+            };
+            let periodic = decision.checkpoint && state.steps_into_epoch < per_epoch;
+            if stop.is_some() {
                 profiler.stop()?;
+            }
+            if stop.is_some() || periodic {
+                control.checkpointed(Instant::now());
                 if writer {
                     save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
                 }
+            }
+            if let Some(stop) = stop {
+                crate::run::stop_message(coll, &stop, step, &run);
                 outcome.state = state;
                 outcome.interrupted = true;
+                outcome.stop = Some(stop);
                 return finish(coll, outcome);
             }
         }
@@ -416,6 +446,7 @@ pub fn pretrain_with(
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
         state.finished = state.epochs_done == cfg.train.epochs;
+        control.checkpointed(Instant::now());
         if writer {
             save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
         }
@@ -426,9 +457,10 @@ pub fn pretrain_with(
 }
 
 /// Adds the steps' losses read from the device to `w` (a non-finite loss is the error).
-fn read_window(log: &mut StepLog, w: &mut Window) -> Result<(), TrainError> {
+/// Returns the control flags raised in the steps read.
+fn read_window(log: &mut StepLog, w: &mut Window) -> Result<[bool; N_CONTROL], TrainError> {
     if log.pending() == 0 {
-        return Ok(());
+        return Ok([false; N_CONTROL]);
     }
     let _r = Range::new("ecg::log_read");
     let r = log.read()?;
@@ -436,7 +468,7 @@ fn read_window(log: &mut StepLog, w: &mut Window) -> Result<(), TrainError> {
         *a += b;
     }
     w.steps += r.steps;
-    Ok(())
+    Ok(r.control)
 }
 
 /// Waits for every rank (rank 0's files are then written).

@@ -25,6 +25,8 @@
 //!   checkpoints, finish), resume, early stopping, metrics JSONL.
 //! - [`collective`]: the seam to the other ranks of a data-parallel job ([`Single`] for
 //!   one process): weight/buffer broadcast, bucketed gradient averaging, `is_writer`.
+//! - [`control`]: stop requests (signals) and step/time checkpoints, agreed by every rank
+//!   through flags carried in the step's own reduction; the exit code of a stopped run.
 //! - [`eval`]: `scores.npy`, `labels.npy`, `metrics.json` (+ calibrated variants).
 //! - [`predict`]: WFDB records → probability table.
 //! - [`checkpoint`]: run-folder layout, the preprocessing sidecar, resume state.
@@ -40,13 +42,16 @@
 //!   stopped and resumed at any step, give bitwise-identical weights.
 //! - Every checkpoint carries `<ckpt>.json` (ModelSpec) and `<ckpt>.train.json`
 //!   ([`checkpoint::Preprocessing`]): eval and predict need nothing else.
-//! - All files are written atomically (temp file + rename); the resume state is written
-//!   last. Rank 0 alone writes them.
+//! - All files are written atomically (temp file + rename); a checkpoint's files are
+//!   written into a staging folder first and renamed into place only when all were
+//!   written, the resume state last (a full disk leaves the previous checkpoint whole).
+//!   Rank 0 alone writes them.
 pub mod augment;
 pub mod checkpoint;
 pub mod clt;
 pub mod collective;
 pub mod config;
+pub mod control;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -65,6 +70,7 @@ pub mod shim;
 pub mod steplog;
 pub mod trainer;
 
+pub use checkpoint::Resume;
 pub use collective::{Collective, Single};
 pub use config::TrainConfig;
 pub use error::TrainError;

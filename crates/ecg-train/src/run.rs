@@ -1,8 +1,9 @@
 //! The run folder's lifecycle, shared by the trainer and LCD pretraining: `--resume`
 //! (the saved state, the config that must not have changed), the world record, and the
 //! per-step seed.
-use crate::checkpoint::{read_json, write_json, RunDir, RunState, WorldRecord};
-use crate::collective::{is_writer, Collective};
+use crate::checkpoint::{read_json, write_json, Resume, RunDir, RunState, WorldRecord};
+use crate::collective::{agree_f64, is_writer, Collective};
+use crate::control::Stop;
 use crate::config::TrainConfig;
 use crate::data::mix_seed;
 use crate::error::TrainError;
@@ -53,6 +54,45 @@ pub fn record_world(
     write_json(&run.world(), &rec)
 }
 
+/// Whether this invocation continues the run in `run`: `--resume auto` continues when
+/// rank 0 finds a saved state there (its answer is every rank's).
+pub fn resolve_resume(resume: Resume, run: &RunDir, coll: &dyn Collective) -> Result<bool, TrainError> {
+    if resume != Resume::Auto {
+        return Ok(resume == Resume::Yes);
+    }
+    let mut found = [f64::from(u8::from(resume.continues(run)))];
+    agree_f64(coll, &mut found, "agreeing whether to resume")?;
+    let found = found[0] > 0.0;
+    if found {
+        tracing::info!(
+            "--resume auto: continuing the run in {}",
+            run.root.display()
+        );
+    } else {
+        tracing::info!(
+            "--resume auto: no saved run in {}; starting one",
+            run.root.display()
+        );
+    }
+    Ok(found)
+}
+
+/// Says (rank 0 at INFO, the others at WARN so that their rank is seen agreeing) where a
+/// run stopped and how to continue it.
+pub fn stop_message(coll: &dyn Collective, stop: &Stop, step: usize, run: &RunDir) {
+    let msg = format!(
+        "stopped by {} after step {step}; last checkpoint written in {}; the same command \
+         with --resume auto continues it",
+        stop.describe(),
+        run.root.display()
+    );
+    if coll.rank() == 0 {
+        tracing::info!("{msg}");
+    } else {
+        tracing::warn!("{msg}");
+    }
+}
+
 /// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
 /// must equal the run's saved config (see [`check_resume_config`]).
 pub fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainError> {
@@ -70,6 +110,8 @@ pub fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainEr
 const RESUME_MAY_CHANGE: &[&str] = &[
     "train.stop_after_steps",
     "train.log_every",
+    "train.checkpoint_every_steps",
+    "train.checkpoint_every_minutes",
     "train.device",
     "data.workers",
     "data.prefetch",

@@ -5,13 +5,14 @@
 //! [`Trainer`] is the loop in named steps (prepare, epoch, step, validate, checkpoint,
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
-use crate::checkpoint::{self, write_json, Preprocessing, RunDir, RunState};
+use crate::checkpoint::{self, write_json, write_together, Preprocessing, Resume, RunDir, RunState};
 use crate::clt::{Clt, CltStep};
 use crate::collective::{
     agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
     Single,
 };
 use crate::config::TrainConfig;
+use crate::control::{Control, Decision, Stop};
 use crate::data::{Batch, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::files::{append_line, save_vs};
@@ -19,7 +20,7 @@ use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
 use crate::profile::{ProfileSteps, StepProfiler};
 pub use crate::run::{config_differences, step_seed};
-use crate::run::{record_world, resume_state};
+use crate::run::{record_world, resolve_resume, resume_state, stop_message};
 use crate::score::score_split_shared;
 use crate::shim::Range;
 use crate::steplog::{StepInfo, StepLog, N_CONTROL};
@@ -34,8 +35,8 @@ use tracing_indicatif::span_ext::IndicatifSpanExt;
 /// Options that come from the command line rather than the config.
 #[derive(Debug, Clone, Default)]
 pub struct TrainOptions {
-    /// Continue the run in `train.output_dir` from its last checkpoint.
-    pub resume: bool,
+    /// Whether to continue the run in `train.output_dir` from its last checkpoint.
+    pub resume: Resume,
     /// Teacher checkpoint for distillation (overrides `distill.teacher`).
     pub teacher: Option<PathBuf>,
     /// Show progress bars (the CLI sets this; tests leave it off).
@@ -53,8 +54,11 @@ pub struct TrainOutcome {
     pub epoch_losses: Vec<f64>,
     /// Validation macro-AUC of each epoch run in this call.
     pub val_aucs: Vec<Option<f64>>,
-    /// Stopped by `train.stop_after_steps` (resume to continue).
+    /// Stopped before its end by `train.stop_after_steps` or a signal, after writing
+    /// its last checkpoint (resume to continue).
     pub interrupted: bool,
+    /// What stopped it, when `interrupted`.
+    pub stop: Option<Stop>,
 }
 
 /// One line of `metrics.jsonl`.
@@ -231,26 +235,15 @@ pub fn train_with(
 ) -> Result<TrainOutcome, TrainError> {
     let mut t = Trainer::prepare(cfg, opts, coll)?;
     while !t.done() {
-        if !t.epoch()? {
-            return t.finish(true);
+        if let Some(stop) = t.epoch()? {
+            return t.finish(Some(stop));
         }
     }
-    t.finish(false)
+    t.finish(None)
 }
 
-/// Running sums of one epoch.
-#[derive(Debug, Default)]
-struct Sums {
-    loss: f64,
-    task: f64,
-    kd: f64,
-    feature: f64,
-    clt: f64,
-    steps: usize,
-    records: usize,
-    lr: f64,
-    sync_seconds: f64,
-}
+/// Running sums of one epoch, saved with a checkpoint in its middle.
+type Sums = checkpoint::EpochSums;
 
 /// The training loop of one rank, in named steps: [`Trainer::prepare`], then
 /// [`Trainer::epoch`] (its [`Trainer::step`]s, [`Trainer::validate`], the checkpoints) until
@@ -271,12 +264,13 @@ pub struct Trainer<'a> {
     state: RunState,
     shard: Shard,
     total_steps: usize,
+    control: Control,
     epoch_losses: Vec<f64>,
     val_aucs: Vec<Option<f64>>,
     /// The steps' loss, non-finite flag and control flags, on the device until read.
     log: StepLog,
     /// The control flags agreed by every rank at the last read of [`Trainer::log`].
-    control: [bool; N_CONTROL],
+    agreed: [bool; N_CONTROL],
     profiler: StepProfiler,
 }
 
@@ -369,10 +363,11 @@ impl<'a> Trainer<'a> {
             state: RunState::default(),
             shard,
             total_steps,
+            control: Control::new(&cfg.train, coll.rank()),
             epoch_losses: Vec::new(),
             val_aucs: Vec::new(),
             log: StepLog::new(device, coll.world_size()),
-            control: [false; N_CONTROL],
+            agreed: [false; N_CONTROL],
             profiler,
         };
         t.open_run()?;
@@ -391,7 +386,8 @@ impl<'a> Trainer<'a> {
         if is_writer(self.coll) {
             std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
         }
-        if self.opts.resume {
+        let resume = resolve_resume(self.opts.resume, run, self.coll)?;
+        if resume {
             self.state = resume_state(run, self.cfg)?;
             self.vs
                 .load(run.last())
@@ -407,14 +403,15 @@ impl<'a> Trainer<'a> {
             }
         } else if run.state().exists() {
             return Err(TrainError::Other(format!(
-                "{} already holds a run; pass --resume to continue it or choose another train.output_dir",
+                "{} already holds a run; pass --resume (or --resume auto) to continue it or \
+                 choose another train.output_dir",
                 run.root.display()
             )));
         }
         if is_writer(self.coll) {
             run.write_config(self.cfg)?;
         }
-        record_world(run, self.coll, self.opts.resume, self.state.global_step)
+        record_world(run, self.coll, resume, self.state.global_step)
     }
 
     /// Whether the run has ended (last epoch done, or stopped early).
@@ -422,9 +419,10 @@ impl<'a> Trainer<'a> {
         self.state.finished || self.state.epochs_done >= self.cfg.train.epochs
     }
 
-    /// One epoch (from `state.steps_into_epoch`): its steps, then validation, early
-    /// stopping and the checkpoints. `false` when `train.stop_after_steps` stopped it.
-    pub fn epoch(&mut self) -> Result<bool, TrainError> {
+    /// One epoch (from `state.steps_into_epoch`): its steps (with the step and timed
+    /// checkpoints), then validation, early stopping and the checkpoints. `Some` when
+    /// `train.stop_after_steps` or a signal stopped it, after the last checkpoint.
+    pub fn epoch(&mut self) -> Result<Option<Stop>, TrainError> {
         let epoch = self.state.epochs_done;
         let started = Instant::now();
         let loader = TrainLoader::sharded(
@@ -437,10 +435,15 @@ impl<'a> Trainer<'a> {
         )?;
         let span = self.epoch_span(epoch, loader.remaining());
         let enter = span.enter();
-        let mut sums = Sums {
-            lr: self.cfg.optim.lr,
-            ..Default::default()
+        // A resume in the middle of the epoch continues its sums.
+        let mut sums = match self.state.epoch_sums.take() {
+            Some(s) if self.state.steps_into_epoch > 0 => s,
+            _ => Sums {
+                lr: self.cfg.optim.lr,
+                ..Default::default()
+            },
         };
+        let per_epoch = self.total_steps / self.cfg.train.epochs;
         let mut loader = loader;
         while loader.remaining() > 0 {
             let step = self.state.global_step;
@@ -454,17 +457,48 @@ impl<'a> Trainer<'a> {
                 .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
             self.profiler.end_step(step)?;
             self.show_progress(&span, epoch, &sums, started);
-            if self.cfg.train.stop_after_steps == Some(self.state.global_step) {
-                self.read_log(&mut sums)?;
-                self.checkpoint_last()?;
-                return Ok(false);
+            let decision = self.read_and_decide(&mut sums, loader.remaining() == 0)?;
+            if let Some(stop) = self.after_step(decision, per_epoch, &sums, started)? {
+                return Ok(Some(stop));
             }
         }
         drop(enter);
         self.read_log(&mut sums)?;
         let auc = self.validate()?;
         self.end_epoch(epoch, auc, &sums, started)?;
-        Ok(true)
+        Ok(None)
+    }
+
+    /// After a step, what every rank agreed on: stop (`train.stop_after_steps` or a
+    /// signal) or write a step/timed checkpoint (not at the epoch's last step, whose end
+    /// writes one anyway).
+    fn after_step(
+        &mut self,
+        decision: Decision,
+        per_epoch: usize,
+        sums: &Sums,
+        started: Instant,
+    ) -> Result<Option<Stop>, TrainError> {
+        let step = self.state.global_step;
+        self.state.epoch_sums = Some(Sums {
+            seconds: sums.seconds + started.elapsed().as_secs_f64(),
+            ..sums.clone()
+        });
+        let stop = if self.cfg.train.stop_after_steps == Some(step) {
+            Some(Stop::AfterSteps)
+        } else {
+            decision.stop.then(Control::stop_reason)
+        };
+        if let Some(stop) = stop {
+            self.checkpoint_last()?;
+            stop_message(self.coll, &stop, step, &self.run);
+            return Ok(Some(stop));
+        }
+        if decision.checkpoint && self.state.steps_into_epoch < per_epoch {
+            self.checkpoint_last()?;
+            tracing::debug!(step, "step checkpoint written");
+        }
+        Ok(None)
     }
 
     fn epoch_span(&self, epoch: usize, len: usize) -> tracing::Span {
@@ -489,7 +523,8 @@ impl<'a> Trainer<'a> {
         if sums.steps == 0 {
             return;
         }
-        let rate = sums.records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
+        let rate = sums.records as f64 / secs.max(1e-9);
         span.pb_set_message(&format!(
             "epoch {}/{} loss {:.4} {:.0} rec/s",
             epoch + 1,
@@ -546,6 +581,9 @@ impl<'a> Trainer<'a> {
         if cfg.train.broadcast_buffers {
             broadcast_buffers(coll, &[&self.vs])?;
         }
+        // This rank's control flags (stop, timed checkpoint due) ride in the step log's
+        // reserved control slots, reduced with the gradients in the step's one collective.
+        self.control.offer_to(&mut self.log, Instant::now());
         let (loss, values, clt_step) = {
             let _r = Range::new("ecg::forward");
             let (loss, parts, clt_step) =
@@ -587,10 +625,24 @@ impl<'a> Trainer<'a> {
         self.state.global_step += 1;
         self.state.steps_into_epoch += 1;
         sums.records += batch.x.size()[0] as usize * coll.world_size();
-        if self.state.global_step % cfg.train.log_every == 0 {
-            self.read_log(sums)?;
-        }
         Ok(())
+    }
+
+    /// After a step that brings the run to `global_step` steps: reads the step log when it
+    /// is due — every `train.log_every` steps, at the epoch's last step (`last`), before a
+    /// step checkpoint (`train.checkpoint_every_steps`) or `train.stop_after_steps` — and
+    /// decides from the control flags read. These steps are known to every rank without a
+    /// read, so every rank reads, and decides, at the same step.
+    fn read_and_decide(&mut self, sums: &mut Sums, last: bool) -> Result<Decision, TrainError> {
+        let step = self.state.global_step;
+        let step_due = self.control.step_checkpoint_due(step);
+        let stop_after = self.cfg.train.stop_after_steps == Some(step);
+        let mut flags = [false; N_CONTROL];
+        if step % self.cfg.train.log_every == 0 || last || step_due || stop_after {
+            self.read_log(sums)?;
+            flags = self.agreed;
+        }
+        Ok(self.control.decide(&flags, step))
     }
 
     /// Reads the steps' losses and flags from the device into `sums` (a non-finite loss is
@@ -609,14 +661,14 @@ impl<'a> Trainer<'a> {
         sums.feature += w.parts[3];
         sums.clt += w.parts[4];
         sums.steps += w.steps;
-        self.control = w.control;
+        self.agreed = w.control;
         Ok(())
     }
 
     /// The control flags (see [`crate::steplog::slots::CONTROL`]) every rank agreed on at
     /// the last read; [`Trainer::raise_control`] raises one for the next step.
     pub fn control(&self) -> [bool; N_CONTROL] {
-        self.control
+        self.agreed
     }
 
     /// Raises control flag `i` (`< N_CONTROL`) in this rank's next step.
@@ -664,6 +716,7 @@ impl<'a> Trainer<'a> {
         };
         state.epochs_done += 1;
         state.steps_into_epoch = 0;
+        state.epoch_sums = None;
         if improved {
             state.best_val_auc = auc;
             state.best_epoch = Some(epoch + 1);
@@ -698,7 +751,7 @@ impl<'a> Trainer<'a> {
         started: Instant,
     ) -> Result<(), TrainError> {
         let n = sums.steps.max(1) as f64;
-        let secs = started.elapsed().as_secs_f64();
+        let secs = sums.seconds + started.elapsed().as_secs_f64();
         let distil = self.teacher.as_ref();
         let line = EpochLine {
             epoch: epoch + 1,
@@ -727,32 +780,38 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
-    /// `checkpoint-best` (rank 0).
+    /// `checkpoint-best` (rank 0; all its files or none).
     fn checkpoint_best(&self) -> Result<(), TrainError> {
         if !is_writer(self.coll) {
             return Ok(());
         }
-        save_model(&self.vs, &self.spec, &self.data.prep, &self.run.best())
+        write_together(&self.run.root, "checkpoint-best", |dir| {
+            save_model(&self.vs, &self.spec, &self.data.prep, &dir.best())
+        })
     }
 
-    /// `checkpoint-last` with the adaptor, optimizer and state (rank 0; state last).
-    fn checkpoint_last(&self) -> Result<(), TrainError> {
+    /// `checkpoint-last` with the adaptor, optimizer and state (rank 0; all its files or
+    /// none, the state last).
+    fn checkpoint_last(&mut self) -> Result<(), TrainError> {
+        self.control.checkpointed(Instant::now());
         if !is_writer(self.coll) {
             return Ok(());
         }
-        save_last(
-            &self.run,
-            &self.vs,
-            &self.spec,
-            &self.data.prep,
-            self.teacher.as_ref(),
-            &self.opt,
-            &self.state,
-        )
+        write_together(&self.run.root, "checkpoint-last", |dir| {
+            save_last(
+                dir,
+                &self.vs,
+                &self.spec,
+                &self.data.prep,
+                self.teacher.as_ref(),
+                &self.opt,
+                &self.state,
+            )
+        })
     }
 
     /// Waits for every rank (rank 0's files are then written) and reports.
-    pub fn finish(mut self, interrupted: bool) -> Result<TrainOutcome, TrainError> {
+    pub fn finish(mut self, stop: Option<Stop>) -> Result<TrainOutcome, TrainError> {
         self.profiler.stop()?;
         self.coll
             .barrier()
@@ -762,10 +821,12 @@ impl<'a> Trainer<'a> {
             state: self.state,
             epoch_losses: self.epoch_losses,
             val_aucs: self.val_aucs,
-            interrupted,
+            interrupted: stop.is_some(),
+            stop,
         })
     }
 }
+
 
 fn save_last(
     run: &RunDir,

@@ -120,7 +120,7 @@ fn repeatable_and_resume_is_exact() {
     .expect("c1");
     assert!(o.interrupted && o.state.global_step == 9);
     let resumed = TrainOptions {
-        resume: true,
+        resume: ecg_train::checkpoint::Resume::Yes,
         ..Default::default()
     };
     let o = train(&cfg(&pack, &c, 2, ""), &resumed).expect("c2");
@@ -319,7 +319,7 @@ fn a_non_finite_loss_stops_training_with_a_clear_error_and_keeps_the_last_checkp
     assert!(o.interrupted && o.state.global_step == 8);
     assert_eq!(common::make_scaled_pack(&data_dir, 120, 11, 1e38), good);
     let resumed = TrainOptions {
-        resume: true,
+        resume: ecg_train::checkpoint::Resume::Yes,
         ..Default::default()
     };
     let c2 = TrainConfig::from_toml(&text(""), Path::new("t.toml")).expect("c2");
@@ -354,7 +354,7 @@ fn resume_refuses_a_different_config_and_names_the_keys() {
     .expect("start");
     assert!(o.interrupted);
     let resumed = TrainOptions {
-        resume: true,
+        resume: ecg_train::checkpoint::Resume::Yes,
         ..Default::default()
     };
     let mut other = cfg(&pack, &out, 3, "");
@@ -418,7 +418,7 @@ fn mvkt_clt_trains_a_single_lead_student_and_resumes_exactly() {
     let o = train(&mvkt(&b, "9"), &TrainOptions::default()).expect("b1");
     assert!(o.interrupted);
     let resumed = TrainOptions {
-        resume: true,
+        resume: ecg_train::checkpoint::Resume::Yes,
         ..Default::default()
     };
     train(&mvkt(&b, ""), &resumed).expect("b2");

@@ -2,7 +2,7 @@
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use ecg_train::config::DeviceChoice;
-use ecg_train::{EvalOptions, TrainConfig, TrainOptions};
+use ecg_train::{EvalOptions, Resume, TrainConfig, TrainOptions};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -60,6 +60,44 @@ impl DistArgs {
     }
 }
 
+/// The one value `--resume` takes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResumeArg {
+    /// Continue the run in the folder if there is one, else start it.
+    Auto,
+}
+
+/// `--resume` (continue the run; refuse a folder without one), `--resume auto` (continue
+/// it or start it), absent (start; refuse a folder that holds one). Restarted by torchrun
+/// (TORCHELASTIC_RESTART_COUNT > 0), an absent `--resume` counts as `auto`: the restarted
+/// ranks continue from the last checkpoint.
+fn resume_mode(arg: Option<Option<ResumeArg>>) -> Resume {
+    match arg {
+        Some(Some(ResumeArg::Auto)) => Resume::Auto,
+        Some(None) => Resume::Yes,
+        None => {
+            let restarts = std::env::var("TORCHELASTIC_RESTART_COUNT")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            if restarts > 0 {
+                tracing::info!(
+                    "restart {restarts} by torchrun (TORCHELASTIC_RESTART_COUNT): resuming as \
+                     with --resume auto"
+                );
+                Resume::Auto
+            } else {
+                Resume::No
+            }
+        }
+    }
+}
+
+/// Makes SIGTERM/SIGINT/SIGUSR1 stop the run at an agreed step (ecg_train::control).
+fn install_signals() -> Result<()> {
+    ecg_train::control::install_signal_handlers().context("installing the signal handlers")
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LambdaArg {
     Shared,
@@ -74,9 +112,10 @@ pub enum Cmd {
         /// The experiment config (configs/ptbxl/*.toml).
         #[arg(long)]
         config: PathBuf,
-        /// Continue the run in the config's output_dir from its last checkpoint.
-        #[arg(long)]
-        resume: bool,
+        /// Continue the run in the config's output_dir from its last checkpoint;
+        /// `--resume auto`: continue it if there is one, else start it.
+        #[arg(long, value_enum, num_args = 0..=1)]
+        resume: Option<Option<ResumeArg>>,
         /// Override train.device.
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
@@ -96,9 +135,10 @@ pub enum Cmd {
     Pretrain {
         #[arg(long)]
         config: PathBuf,
-        /// Continue the pretraining in the config's output_dir where it stopped.
-        #[arg(long)]
-        resume: bool,
+        /// Continue the pretraining in the config's output_dir where it stopped;
+        /// `--resume auto`: continue it if there is one, else start it.
+        #[arg(long, value_enum, num_args = 0..=1)]
+        resume: Option<Option<ResumeArg>>,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
         #[arg(long)]
@@ -118,8 +158,10 @@ pub enum Cmd {
         /// The teacher checkpoint (`checkpoint-best.safetensors` of a teacher run).
         #[arg(long)]
         teacher: Option<PathBuf>,
-        #[arg(long)]
-        resume: bool,
+        /// Continue the run in the config's output_dir; `--resume auto`: continue it if
+        /// there is one, else start it.
+        #[arg(long, value_enum, num_args = 0..=1)]
+        resume: Option<Option<ResumeArg>>,
         #[arg(long, value_enum)]
         device: Option<DeviceArg>,
         #[arg(long)]
@@ -196,7 +238,12 @@ fn load_config(
     Ok(cfg)
 }
 
-fn report_outcome(o: &ecg_train::TrainOutcome) {
+/// The summary (rank 0), and the exit code of a run a signal stopped.
+fn report_outcome(o: &ecg_train::TrainOutcome, rank: usize) -> Result<()> {
+    stopped_exit(o.stop.as_ref())?;
+    if rank != 0 {
+        return Ok(());
+    }
     if o.interrupted {
         eprintln!(
             "stopped after step {} (train.stop_after_steps); continue with --resume",
@@ -210,6 +257,16 @@ fn report_outcome(o: &ecg_train::TrainOutcome) {
         ),
         _ => eprintln!("run folder {}", o.run_dir.display()),
     }
+    Ok(())
+}
+
+/// A run stopped by a signal exits with [`ecg_train::control::EXIT_STOPPED`] once its
+/// last checkpoint is written (docs/distributed.md).
+fn stopped_exit(stop: Option<&ecg_train::control::Stop>) -> Result<()> {
+    if let Some(ecg_train::control::Stop::Signal(_)) = stop {
+        std::process::exit(ecg_train::control::EXIT_STOPPED);
+    }
+    Ok(())
 }
 
 pub fn run(cmd: Cmd) -> Result<()> {
@@ -235,16 +292,17 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     config.display()
                 );
             }
+            install_signals()?;
             let group = dist.join(&cfg)?;
             let opts = TrainOptions {
-                resume,
+                resume: resume_mode(resume),
                 teacher: None,
                 progress: group.rank() == 0,
                 profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("training with {}", config.display()))?;
-            report_outcome(&o);
+            report_outcome(&o, group.rank())?;
         }
         Cmd::Pretrain {
             config,
@@ -255,20 +313,25 @@ pub fn run(cmd: Cmd) -> Result<()> {
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
+            install_signals()?;
             let group = dist.join(&cfg)?;
+            let rank = group.rank();
             let o = ecg_train::lcd::pretrain_with(
                 &cfg,
-                resume,
-                group.rank() == 0,
+                resume_mode(resume),
+                rank == 0,
                 profile_steps,
                 group.as_ref(),
             )
             .with_context(|| format!("LCD pretraining with {}", config.display()))?;
-            eprintln!(
-                "LCD loss by epoch {:?}; encoder {}",
-                o.epoch_losses,
-                o.encoder.display()
-            );
+            stopped_exit(o.stop.as_ref())?;
+            if rank == 0 {
+                eprintln!(
+                    "LCD loss by epoch {:?}; encoder {}",
+                    o.epoch_losses,
+                    o.encoder.display()
+                );
+            }
         }
         Cmd::Distill {
             config,
@@ -289,16 +352,17 @@ pub fn run(cmd: Cmd) -> Result<()> {
             if let Some(t) = &teacher {
                 anyhow::ensure!(t.is_file(), "--teacher {}: no such file", t.display());
             }
+            install_signals()?;
             let group = dist.join(&cfg)?;
             let opts = TrainOptions {
-                resume,
+                resume: resume_mode(resume),
                 teacher,
                 progress: group.rank() == 0,
                 profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("distilling with {}", config.display()))?;
-            report_outcome(&o);
+            report_outcome(&o, group.rank())?;
         }
         Cmd::Eval {
             checkpoint,

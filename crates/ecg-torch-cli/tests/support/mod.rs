@@ -5,8 +5,9 @@
 //! to date). ecg-cli resolves its dependencies like this package's test build (feature
 //! pins, checked by `cargo xtask check-deps`), so this compiles ecg-cli's code only.
 #![allow(dead_code)] // each test file uses a part
+pub mod jobs;
+
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
 pub fn ecg_torch() -> PathBuf {
@@ -29,24 +30,10 @@ fn build_ecg() -> PathBuf {
         Some(other) => other,
         None => panic!("{}: no profile folder name", dir.display()),
     };
-    let mut cargo = Command::new(env!("CARGO"));
     // What cargo sets for this test process describes ecg-torch-cli, not the build: a
     // build script that tracks one of them (ring tracks OUT_DIR) would rebuild, and then
-    // rebuild again in the next plain `cargo build`.
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        let per_package = [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-        ]
-        .iter()
-        .any(|p| k.starts_with(p));
-        if per_package || k == "OUT_DIR" || k == "CARGO_PRIMARY_PACKAGE" {
-            cargo.env_remove(&k);
-        }
-    }
+    // rebuild again in the next plain `cargo build`. xtask's child cargo leaves them out.
+    let mut cargo = xtask::cargo_command();
     let status = cargo
         .args(["build", "--quiet", "-p", "ecg-cli", "--bin", "ecg"])
         .args(["--profile", profile, "--target-dir"])

@@ -26,6 +26,7 @@ pub fn section(info: &Value) -> String {
         ("device", "device"),
         ("nproc", "data-parallel ranks (training stages)"),
         ("seed", "seed"),
+        ("seeds", "seeds (one run each)"),
         ("git_revision", "git revision"),
         ("libtorch", "libtorch"),
         ("started", "started"),

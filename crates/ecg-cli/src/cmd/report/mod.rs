@@ -12,7 +12,8 @@
 //! ```
 //!
 //! One file per section (`header`, `results`, `calibration`, `curves`, `labels`, `size`,
-//! `protocol`, `references`; `datasets` for what only CPSC2018 and Hefei-Tianchi runs
+//! `claims` — every paper's claim with our verdict, in every report —, `protocol`,
+//! `references`; `seeds` for a run over seeds, whose run.json names its seed runs; `datasets` for what only CPSC2018 and Hefei-Tianchi runs
 //! have: the papers' per-label F1 and their protocol), each a function returning its
 //! Markdown. Every table is a
 //! [`table::Table`] and every chart goes through [`plot::draw`]. Published numbers are data
@@ -24,6 +25,7 @@ use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
 mod calibration;
+mod claims;
 mod curves;
 mod datasets;
 mod header;
@@ -34,6 +36,7 @@ mod protocol;
 mod published;
 mod references;
 mod results;
+mod seeds;
 mod size;
 mod split;
 mod table;
@@ -67,9 +70,8 @@ fn task_sections(
     Ok(md)
 }
 
-pub fn run(cmd: Cmd) -> Result<()> {
-    let Cmd::Report { run } = cmd;
-    let info = json::read(&run.join("run.json"))?;
+/// run.json's `tasks`.
+fn tasks(info: &serde_json::Value) -> Result<Vec<&str>> {
     let tasks: Vec<&str> = info["tasks"]
         .as_array()
         .context("run.json: field `tasks` missing or not a list")?
@@ -79,14 +81,43 @@ pub fn run(cmd: Cmd) -> Result<()> {
     if tasks.is_empty() {
         bail!("run.json: `tasks` is empty");
     }
+    Ok(tasks)
+}
+
+/// What a run's numbers rest on: "synthetic PTB-XL (demo), 2000 records, test fold 10".
+fn data_text(info: &serde_json::Value, split: &split::Split) -> String {
+    let title = info["title"].as_str().unwrap_or("PTB-XL");
+    let records = info["n_records"]
+        .as_u64()
+        .map_or(String::new(), |n| format!(", {n} records"));
+    format!("{title}{records}, test {}", split::name(&split.test))
+}
+
+pub fn run(cmd: Cmd) -> Result<()> {
+    let Cmd::Report { run } = cmd;
+    let info = json::read(&run.join("run.json"))?;
+    let tasks = tasks(&info)?;
     let dataset = info["dataset"].as_str().unwrap_or("ptbxl");
     let split = split::Split::from_run(&info)?;
     let mut md = header::section(&info);
-    let mut sizes = size::Sizes::default();
-    for task in &tasks {
-        md.push_str(&task_sections(&run, dataset, task, &split, &mut sizes)?);
+    if info.get("seeds").is_some() {
+        // An aggregate over seed runs (`cargo xtask demo|reproduce ptbxl --seeds`).
+        md.push_str(&seeds::sections(&run, &info, &tasks, &split)?);
+    } else {
+        let mut sizes = size::Sizes::default();
+        for task in &tasks {
+            md.push_str(&task_sections(&run, dataset, task, &split, &mut sizes)?);
+        }
+        let seed = info["seed"].as_u64().unwrap_or(0);
+        let runs = claims::Runs::One { run: &run, seed };
+        md.push_str(&claims::section(
+            &run,
+            &runs,
+            &tasks,
+            &data_text(&info, &split),
+        )?);
+        md.push_str(&sizes.section());
     }
-    md.push_str(&sizes.section());
     md.push_str(&datasets::protocol(dataset, &info).unwrap_or_else(protocol::section));
     md.push_str(&references::section());
     let out = run.join("report.md");
