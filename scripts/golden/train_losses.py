@@ -10,7 +10,15 @@ teacher logits, features, adaptor weights) and each loss value. References used:
   METHODS §5 states ("averaged over batch and labels").
 - KD: torch.distributions.kl_divergence between Bernoulli(logits=t/T) and
   Bernoulli(logits=s/T), mean over batch and labels; the full loss
-  (1-a)*BCE + a*T^2*KD + b*MSE(adaptor(h_s), h_t) with a linear adaptor.
+  (1-a)*BCE + a*T^2*KD + b*H(adaptor(h_s), h_t) with a linear adaptor, H the feature term
+  of `[distill] feature_norm`:
+  - "none": F.mse_loss on the raw features;
+  - "l2": mean over the batch of 2 - 2*F.cosine_similarity (per-sample L2-normalised
+    features, squared distance summed over the features);
+  - "standardize": F.mse_loss of F.layer_norm(x, [D]) (per-sample standardised features,
+    no affine, eps 1e-5).
+  Each full case also holds torch.autograd's gradient of the total with respect to the
+  student logits, the student features and the adaptor's weight and bias.
 """
 import json
 import pathlib
@@ -78,13 +86,54 @@ for gp, gn, m in [(0.0, 4.0, 0.05), (0.0, 4.0, 0.0), (1.0, 2.0, 0.1), (0.0, 0.0,
     out["asl"].append({"gamma_pos": gp, "gamma_neg": gn, "margin": m, "value": v.item()})
 for T in [1.0, 2.0, 4.0]:
     out["kd_kl"].append({"temperature": T, "value": kd_kl(teacher, logits, T).item()})
+
+
+def feature_term(mapped, h_t, norm):
+    if norm == "none":
+        return F.mse_loss(mapped, h_t)
+    if norm == "l2":
+        return (2 - 2 * F.cosine_similarity(mapped, h_t, dim=1)).mean()
+    if norm == "standardize":
+        d = h_t.shape[1]
+        return F.mse_loss(F.layer_norm(mapped, [d], eps=1e-5), F.layer_norm(h_t, [d], eps=1e-5))
+    raise ValueError(norm)
+
+
 mapped = F.linear(h_s, w_ad, b_ad)
 mse = F.mse_loss(mapped, h_t)
 bce = F.binary_cross_entropy_with_logits(logits, targets)
-for a, T, b in [(0.5, 2.0, 1.0), (0.0, 2.0, 0.0), (0.9, 4.0, 0.5), (1.0, 1.0, 0.0)]:
-    v = (1 - a) * bce + a * T * T * kd_kl(teacher, logits, T) + b * mse
-    out["kd_full"].append({"alpha": a, "temperature": T, "beta": b, "value": v.item()})
+cases = [
+    (0.5, 2.0, 1.0, "none"), (0.0, 2.0, 0.0, "none"), (0.9, 4.0, 0.5, "none"),
+    (1.0, 1.0, 0.0, "none"), (0.5, 2.0, 1.0, "l2"), (0.3, 3.0, 2.0, "standardize"),
+]
+for a, T, b, norm in cases:
+    z = logits.clone().requires_grad_(True)
+    hs = h_s.clone().requires_grad_(True)
+    w = w_ad.clone().requires_grad_(True)
+    bias = b_ad.clone().requires_grad_(True)
+    m = F.linear(hs, w, bias)
+    feat = feature_term(m, h_t, norm)
+    task = F.binary_cross_entropy_with_logits(z, targets)
+    v = (1 - a) * task + a * T * T * kd_kl(teacher, z, T) + b * feat
+    v.backward()
+    out["kd_full"].append({
+        "alpha": a, "temperature": T, "beta": b, "feature_norm": norm,
+        "value": v.item(), "feature": feat.item(),
+        "grad_logits": z.grad.flatten().tolist(),
+        "grad_student_features": hs.grad.flatten().tolist(),
+        "grad_adaptor_weight": w.grad.flatten().tolist(),
+        "grad_adaptor_bias": bias.grad.tolist(),
+    })
 out["feature_mse"] = mse.item()
+out["feature_l2"] = feature_term(mapped, h_t, "l2").item()
+out["feature_standardize"] = feature_term(mapped, h_t, "standardize").item()
+# The gradient of T^2 * KD with respect to the student logits, by autograd, for the
+# temperature check: T * (sigmoid(s/T) - sigmoid(t/T)) / (B*K).
+out["kd_grad"] = []
+for T in [1.0, 2.0, 4.0]:
+    z = logits.clone().requires_grad_(True)
+    (T * T * kd_kl(teacher, z, T)).backward()
+    out["kd_grad"].append({"temperature": T, "grad_logits": z.grad.flatten().tolist()})
 
 path = pathlib.Path(__file__).resolve().parents[2] / "crates/ecg-train/tests/golden/train_losses.json"
 path.write_text(json.dumps(out, indent=1) + "\n")

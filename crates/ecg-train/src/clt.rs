@@ -387,4 +387,23 @@ mod tests {
             assert!((norm - 1.0).abs() < 1e-5);
         }
     }
+
+    #[test]
+    fn at_chance_each_direction_is_log_of_one_plus_m_plus_about_one() {
+        // Every score at the noise level (P = 1/N for the positive and the m negatives):
+        // CRD's NCE sums the anchor's m + 1 binary log-likelihoods and averages over
+        // anchors, so one direction is log(1 + m) + m·log(1 + 1/m) ≈ log(1 + m) + 1. With
+        // m = 1024 that is 7.93, and CLT (two directions) 15.9 before it learns anything:
+        // the size of the term is this constant offset, which has no gradient.
+        let (m, n) = (1024usize, 20_000usize);
+        let x = Tensor::full(
+            [3, m as i64 + 1],
+            1.0 / n as f64,
+            (Kind::Float, tch::Device::Cpu),
+        );
+        let got = nce_loss(&x, n).double_value(&[]);
+        let want = ((1 + m) as f64).ln() + m as f64 * (1.0 + 1.0 / m as f64).ln();
+        assert!((got - want).abs() < 1e-3 * want, "{got} vs {want}");
+        assert!((2.0 * want - 15.87).abs() < 0.01, "{}", 2.0 * want);
+    }
 }

@@ -1,7 +1,7 @@
 //! The TOML experiment config. Every struct denies unknown keys, so a typo fails with the
 //! key's name; relative paths are resolved against the config file's folder.
 use crate::error::TrainError;
-use crate::loss::{KdWeights, TaskLoss};
+use crate::loss::{FeatureNorm, KdWeights, TaskLoss};
 use crate::optim::AdamWConfig;
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
@@ -366,6 +366,12 @@ pub struct DistillConfig {
     pub beta: f64,
     #[serde(default)]
     pub feature: FeatureTap,
+    /// How the feature term compares the adaptor's output with the teacher's features:
+    /// `"none"` (MSE on raw features, the default, as configs saved before this key),
+    /// `"l2"` (per-sample L2-normalised, mean(2 − 2cos) in [0, 4]) or `"standardize"`
+    /// (per-sample standardised, mean(2 − 2·Pearson r) in [0, 4]).
+    #[serde(default)]
+    pub feature_norm: FeatureNorm,
     /// MVKT-ECG's contrastive term (Qin et al. 2023), added as `weight · CLT`; absent: no CLT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clt: Option<CltConfig>,
@@ -441,6 +447,7 @@ impl DistillConfig {
             alpha: self.alpha,
             temperature: self.temperature,
             beta: self.beta,
+            feature_norm: self.feature_norm,
         }
     }
 }
@@ -690,6 +697,38 @@ output_dir = "runs/x"
             .unwrap_err()
             .to_string();
         assert!(e.contains("train.batch_size"), "{e}");
+    }
+
+    #[test]
+    fn feature_norm_parses_defaults_to_none_and_names_a_bad_value() {
+        let with = |extra: &str| MINIMAL.to_string() + "\n[distill]\nbeta = 0.5\n" + extra;
+        let d = |text: &str| {
+            TrainConfig::from_toml(text, Path::new("x.toml"))
+                .map(|c| c.distill.expect("distill").weights().feature_norm)
+        };
+        // A config saved before the key existed reads as before: raw-feature MSE.
+        assert_eq!(d(&with("")).expect("old"), FeatureNorm::None);
+        assert_eq!(
+            d(&with("feature_norm = \"none\"")).expect("none"),
+            FeatureNorm::None
+        );
+        assert_eq!(
+            d(&with("feature_norm = \"l2\"")).expect("l2"),
+            FeatureNorm::L2
+        );
+        assert_eq!(
+            d(&with("feature_norm = \"standardize\"")).expect("std"),
+            FeatureNorm::Standardize
+        );
+        let e = d(&with("feature_norm = \"L2norm\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("feature_norm") || e.contains("L2norm"), "{e}");
+        // The key survives the run folder's config.toml.
+        let c = TrainConfig::from_toml(&with("feature_norm = \"l2\""), Path::new("x")).expect("c");
+        let again = TrainConfig::from_toml(&c.to_toml().expect("ser"), Path::new("y")).expect("re");
+        assert_eq!(c, again);
+        assert!(c.to_toml().expect("ser").contains("feature_norm = \"l2\""));
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! - [`augment`]: amplitude scale, Gaussian noise, time-out on training crops.
 //! - [`labels`]: the bridge to ecg-labels (task of a pack, E and C on the training split).
 //! - [`score`]: windows → network → sigmoid → max/mean aggregation per record.
+//! - [`distill`]: the frozen teacher, adaptor and CLT, and the forward pass of one
+//!   (distillation) training step.
 //! - [`trainer`]: the loop ([`trainer::Trainer`]: prepare, epoch, step, validate,
 //!   checkpoints, finish), resume, early stopping, metrics JSONL.
 //! - [`collective`]: the seam to the other ranks of a data-parallel job ([`Single`] for
@@ -53,6 +55,7 @@ pub mod collective;
 pub mod config;
 pub mod control;
 pub mod data;
+pub mod distill;
 pub mod error;
 pub mod eval;
 pub mod files;

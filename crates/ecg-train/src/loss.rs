@@ -83,6 +83,66 @@ pub fn feature_mse(mapped_student: &Tensor, teacher: &Tensor) -> Tensor {
     mapped_student.mse_loss(teacher, Reduction::Mean)
 }
 
+/// Clamp of the norm in [`l2_normalize`] (`torch.nn.functional.normalize`'s default).
+pub const L2_NORM_EPS: f64 = 1e-12;
+
+/// Variance offset of [`FeatureNorm::Standardize`] (`torch.nn.functional.layer_norm`'s
+/// default).
+pub const STANDARDIZE_EPS: f64 = 1e-5;
+
+/// How the feature term compares the adaptor's output with the teacher's features
+/// (`[distill] feature_norm`). Both normalised forms are bounded in [0, 4] whatever the
+/// scale of the features, so β weighs a term of known size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureNorm {
+    /// MSE on the raw features, mean over batch and feature dimensions (unbounded: its
+    /// size is the teacher features' size).
+    #[default]
+    None,
+    /// Each sample's vector divided by its L2 norm; the squared distance summed over the
+    /// features, mean over the batch: mean(2 − 2·cos(a_b, t_b)) in [0, 4].
+    L2,
+    /// Each sample's vector standardised over its features (zero mean, unit population
+    /// variance, ε = 1e-5 under the root as layer norm without affine); MSE mean over batch
+    /// and features: mean(2 − 2·r_b) in [0, 4], r_b the Pearson correlation of sample b.
+    Standardize,
+}
+
+/// `x / max(‖x‖₂, 1e-12)` per row of `[batch, D]` (= `F.normalize(x, dim=1)`).
+pub fn l2_normalize(x: &Tensor) -> Tensor {
+    let n = x
+        .pow_tensor_scalar(2)
+        .sum_dim_intlist(1, true, x.kind())
+        .sqrt()
+        .clamp_min(L2_NORM_EPS); // [batch, 1]
+    x / n
+}
+
+/// Each row of `[batch, D]` standardised over its D features (= `F.layer_norm(x, [D])`).
+fn standardize_rows(x: &Tensor) -> Tensor {
+    let d = x.size()[1];
+    x.layer_norm([d], None::<Tensor>, None::<Tensor>, STANDARDIZE_EPS, false)
+}
+
+/// The feature term between the adaptor's output and the teacher's features, both
+/// `[batch, D]`, as `norm` says.
+pub fn feature_loss(mapped_student: &Tensor, teacher: &Tensor, norm: FeatureNorm) -> Tensor {
+    match norm {
+        FeatureNorm::None => feature_mse(mapped_student, teacher),
+        FeatureNorm::L2 => {
+            let diff = l2_normalize(mapped_student) - l2_normalize(teacher); // [batch, D]
+            diff.pow_tensor_scalar(2)
+                .sum_dim_intlist(1, false, diff.kind())
+                .mean(None::<tch::Kind>)
+        }
+        FeatureNorm::Standardize => feature_mse(
+            &standardize_rows(mapped_student),
+            &standardize_rows(teacher),
+        ),
+    }
+}
+
 /// The task loss chosen in a config.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
@@ -123,7 +183,7 @@ impl TaskLoss {
     }
 }
 
-/// Weights of the distillation loss L = (1−α)·task + α·T²·KD + β·feature MSE.
+/// Weights of the distillation loss L = (1−α)·task + α·T²·KD + β·H (H: [`feature_loss`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KdWeights {
@@ -133,6 +193,9 @@ pub struct KdWeights {
     pub temperature: f64,
     #[serde(default = "default_beta")]
     pub beta: f64,
+    /// How the feature term normalises the features.
+    #[serde(default)]
+    pub feature_norm: FeatureNorm,
 }
 
 fn default_alpha() -> f64 {
@@ -151,6 +214,7 @@ impl Default for KdWeights {
             alpha: 0.5,
             temperature: 2.0,
             beta: 1.0,
+            feature_norm: FeatureNorm::None,
         }
     }
 }
@@ -164,7 +228,8 @@ pub struct KdTerms {
     pub feature: Tensor,
 }
 
-/// Combines the terms: (1−α)·task + α·T²·KD(t, s) + β·MSE(mapped_student, teacher_features).
+/// Combines the terms: (1−α)·task + α·T²·KD(t, s) + β·H(mapped_student, teacher_features),
+/// H the [`feature_loss`] of `w.feature_norm`.
 /// `features` is `None` when β = 0 (no adaptor), which contributes exactly 0.
 pub fn kd_loss(
     task: Tensor,
@@ -175,7 +240,7 @@ pub fn kd_loss(
 ) -> KdTerms {
     let kd = binary_kl(teacher_logits, student_logits, w.temperature);
     let feature = match features {
-        Some((mapped, teacher)) => feature_mse(mapped, teacher),
+        Some((mapped, teacher)) => feature_loss(mapped, teacher, w.feature_norm),
         None => Tensor::zeros([], (task.kind(), task.device())),
     };
     let t2 = w.temperature * w.temperature;
@@ -254,9 +319,61 @@ mod tests {
             alpha: 0.0,
             temperature: 2.0,
             beta: 0.0,
+            feature_norm: FeatureNorm::None,
         };
         let terms = kd_loss(task.shallow_clone(), &te, &z, None, &w);
         assert_eq!(val(&terms.total), val(&task));
         assert_eq!(terms.total.kind(), Kind::Double);
+    }
+
+    #[test]
+    fn normalised_feature_terms_by_hand() {
+        // Same direction at another scale: 0. Orthogonal: 2. Opposite: 4.
+        let a = t(&[1.0, 2.0, 2.0, 0.0, 3.0, 0.0], &[2, 3]);
+        let same = &a * 7.5;
+        let l2 = |x: &Tensor, y: &Tensor| val(&feature_loss(x, y, FeatureNorm::L2));
+        assert!(l2(&a, &same).abs() < 1e-12);
+        let orth = t(&[2.0, -1.0, 0.0, 0.0, 0.0, 5.0], &[2, 3]);
+        assert!((l2(&a, &orth) - 2.0).abs() < 1e-12);
+        assert!((l2(&a, &(-&a * 0.1)) - 4.0).abs() < 1e-12);
+        // Standardised: invariant to a positive scale and a shift of each sample
+        // (up to ε); a reversed pattern gives 2 − 2·(−1) = 4.
+        let st = |x: &Tensor, y: &Tensor| val(&feature_loss(x, y, FeatureNorm::Standardize));
+        let b = t(&[1.0, 2.0, 4.0, -1.0, 0.0, 3.0], &[2, 3]);
+        assert!(st(&b, &(&b * 3.0 + 10.0)) < 1e-4);
+        assert!((st(&b, &(-&b * 2.0)) - 4.0).abs() < 1e-4);
+        // None is the plain MSE.
+        let raw = val(&feature_loss(&a, &orth, FeatureNorm::None));
+        assert_eq!(raw, val(&feature_mse(&a, &orth)));
+    }
+
+    #[test]
+    fn t_squared_keeps_the_kd_gradient_independent_of_a_high_temperature() {
+        // d(T²·KD)/ds = T·(σ(s/T) − σ(t/T)) / (B·K) → (s − t) / (4·B·K) as T grows: the T²
+        // factor (Hinton et al. 2015) makes the soft term's gradient scale-free in T for
+        // sigmoid outputs as for softmax.
+        let te = t(&[1.5, -0.5, 0.25, 2.0], &[2, 2]);
+        let st = t(&[0.5, 0.5, -0.75, 1.0], &[2, 2]);
+        let grad = |temp: f64| {
+            let s = st.copy().set_requires_grad(true);
+            (binary_kl(&te, &s, temp) * (temp * temp)).backward();
+            let g = s.grad();
+            let want = (&s / temp).sigmoid() - (&te / temp).sigmoid();
+            let want = want * temp / 4.0;
+            assert!(
+                (&g - want).abs().max().double_value(&[]) < 1e-12,
+                "T = {temp}"
+            );
+            g
+        };
+        let limit = (&st - &te) / 16.0;
+        for temp in [20.0, 100.0] {
+            let err = (grad(temp) - &limit).abs().max().double_value(&[]);
+            assert!(err < 1e-3 * 20.0 / temp, "T = {temp}: {err}");
+        }
+        // At T = 1 the gradient is the difference of probabilities.
+        let g1 = grad(1.0);
+        let p = st.sigmoid() - te.sigmoid();
+        assert!((g1 - p / 4.0).abs().max().double_value(&[]) < 1e-12);
     }
 }

@@ -6,7 +6,7 @@
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
 use crate::checkpoint::{self, write_json, write_together, Preprocessing, Resume, RunDir, RunState};
-use crate::clt::{Clt, CltStep};
+use crate::clt::CltStep;
 use crate::collective::{
     agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
     Single,
@@ -14,9 +14,9 @@ use crate::collective::{
 use crate::config::TrainConfig;
 use crate::control::{Control, Decision, Stop};
 use crate::data::{Batch, Prepared, Shard, TrainLoader};
+use crate::distill::Teacher;
 use crate::error::TrainError;
 use crate::files::{append_line, save_vs};
-use crate::loss::{kd_loss, KdWeights};
 use crate::optim::AdamW;
 use crate::profile::{ProfileSteps, StepProfiler};
 pub use crate::run::{config_differences, step_seed};
@@ -29,7 +29,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-use tch::{nn, Device, Kind, Tensor};
+use tch::{nn, Device, Tensor};
 use tracing_indicatif::span_ext::IndicatifSpanExt;
 
 /// Options that come from the command line rather than the config.
@@ -83,18 +83,6 @@ struct EpochLine {
     /// Seconds of this rank spent averaging gradients across ranks (data-parallel runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     gradient_sync_seconds: Option<f64>,
-}
-
-/// A frozen teacher with the linear adaptor mapping the student's head input to the
-/// teacher's.
-struct Teacher {
-    net: Box<dyn EcgNet>,
-    _vs: nn::VarStore,
-    adaptor_vs: nn::VarStore,
-    adaptor: Option<nn::Linear>,
-    /// MVKT's contrastive term (its maps and memory banks live in `adaptor_vs`).
-    clt: Option<Clt>,
-    weights: KdWeights,
 }
 
 /// Builds the network for `spec` under a fresh VarStore (E from the training split for
@@ -165,8 +153,7 @@ fn load_teacher(
     seed: u64,
     device: Device,
 ) -> Result<Teacher, TrainError> {
-    let weights = d.weights();
-    let (mut vs, net, spec) = ecg_nn::checkpoint::load(path, device)?;
+    let (vs, net, spec) = ecg_nn::checkpoint::load(path, device)?;
     if spec.leads.len() != data.teacher_leads() {
         return Err(TrainError::Checkpoint {
             path: path.to_path_buf(),
@@ -177,38 +164,16 @@ fn load_teacher(
             ),
         });
     }
-    vs.freeze();
-    let adaptor_vs = nn::VarStore::new(device);
-    // Feature sizes from one probe batch of zeros per network.
-    let len = data.input_len() as i64;
-    let xs = Tensor::zeros([2, data.n_leads() as i64, len], (Kind::Float, device));
-    let xt = Tensor::zeros([2, data.teacher_leads() as i64, len], (Kind::Float, device));
-    let (ds, dt) = tch::no_grad(|| {
-        let s = student.forward_t(&xs, false).head_input.size();
-        let t = net.forward_t(&xt, false).head_input.size();
-        (s[s.len() - 1], t[t.len() - 1])
-    });
-    let adaptor = (weights.beta > 0.0)
-        .then(|| nn::linear(adaptor_vs.root() / "adaptor", ds, dt, Default::default()));
-    let clt = match &d.clt {
-        Some(c) => Some(Clt::new(
-            &adaptor_vs.root(),
-            c,
-            ds,
-            dt,
-            data.train.y.view(),
-            seed,
-        )?),
-        None => None,
-    };
-    Ok(Teacher {
+    Teacher::new(
         net,
-        _vs: vs,
-        adaptor_vs,
-        adaptor,
-        clt,
-        weights,
-    })
+        vs,
+        student,
+        data.n_leads() as i64,
+        data.input_len() as i64,
+        d,
+        data.train.y.view(),
+        seed,
+    )
 }
 
 fn save_model(
@@ -537,33 +502,14 @@ impl<'a> Trainer<'a> {
     /// The losses of one batch: (total, its parts (task, kd, feature[, clt]) when
     /// distilling, CLT's step for the bank update). Nothing is read to the host.
     fn forward(&self, batch: &Batch) -> (Tensor, Vec<Tensor>, Option<CltStep>) {
-        let out = self.net.forward_t(&batch.x, true);
-        let logits = out.logits.to_kind(Kind::Float);
-        let task = self.cfg.loss.compute(&logits, &batch.y);
-        let Some(t) = &self.teacher else {
-            return (task, Vec::new(), None);
-        };
-        let tx = batch.x_teacher.as_ref().unwrap_or(&batch.x);
-        let tout = tch::no_grad(|| t.net.forward_t(tx, false));
-        let tlogits = tout.logits.to_kind(Kind::Float);
-        let hs = out.head_input.to_kind(Kind::Float);
-        let mapped = t.adaptor.as_ref().map(|a| nn::Module::forward(a, &hs));
-        let th = tout.head_input.to_kind(Kind::Float);
-        let feats = mapped.as_ref().map(|m| (m, &th));
-        let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
-        let clt_step = t
-            .clt
-            .as_ref()
-            .map(|c| c.step(&hs, &th, &batch.rows, self.state.global_step));
-        let mut parts = vec![terms.task, terms.kd, terms.feature];
-        let total = match (&t.clt, &clt_step) {
-            (Some(c), Some(st)) => {
-                parts.push(st.loss.shallow_clone());
-                terms.total + c.weight() * &st.loss
-            }
-            _ => terms.total,
-        };
-        (total, parts, clt_step)
+        let l = crate::distill::forward(
+            self.net.as_ref(),
+            self.teacher.as_ref(),
+            &self.cfg.loss,
+            batch,
+            self.state.global_step,
+        );
+        (l.total, l.parts, l.clt)
     }
 
     /// One optimizer step on this rank's batch, with no host sync: rank 0's buffers (when
@@ -618,7 +564,7 @@ impl<'a> Trainer<'a> {
             let _norm = self.opt.step(sums.lr, Some(&bad))?;
         }
         if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
-            if let Some(c) = &t.clt {
+            if let Some(c) = t.clt() {
                 c.update_shared(st, coll)?;
             }
         }
@@ -761,7 +707,7 @@ impl<'a> Trainer<'a> {
             train_task_loss: distil.map(|_| sums.task / n),
             train_kd_loss: distil.map(|_| sums.kd / n),
             train_feature_loss: distil.map(|_| sums.feature / n),
-            train_clt_loss: distil.and_then(|t| t.clt.as_ref()).map(|_| sums.clt / n),
+            train_clt_loss: distil.and_then(|t| t.clt()).map(|_| sums.clt / n),
             val_macro_auc: auc,
             best,
             seconds: secs,

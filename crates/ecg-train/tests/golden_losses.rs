@@ -1,6 +1,9 @@
-//! The losses against PyTorch: golden values from `scripts/golden/train_losses.py`
-//! (float64), compared to 1e-9 in float64 and 1e-5 in float32.
-use ecg_train::loss::{asl, bce, binary_kl, kd_loss, AslParams, KdWeights};
+//! The losses and their gradients against PyTorch: golden values from
+//! `scripts/golden/train_losses.py` (float64, torch.autograd for the gradients), compared
+//! to 1e-9 in float64 and 1e-5 in float32.
+use ecg_train::loss::{
+    asl, bce, binary_kl, feature_loss, kd_loss, AslParams, FeatureNorm, KdWeights,
+};
 use serde_json::Value;
 use std::path::Path;
 use tch::{Kind, Tensor};
@@ -61,19 +64,57 @@ fn check(kind: Kind, tol: f64) {
         );
     }
     let mapped = hs.linear(&w, Some(&bias));
+    for (norm, key) in [
+        (FeatureNorm::None, "feature_mse"),
+        (FeatureNorm::L2, "feature_l2"),
+        (FeatureNorm::Standardize, "feature_standardize"),
+    ] {
+        close(&feature_loss(&mapped, &ht, norm), num(&g, key), key);
+    }
+    // The gradient of each tensor, compared elementwise relative to its largest entry.
+    let grads_close = |got: &Tensor, case: &Value, key: &str, shape: &[i64], what: &str| {
+        let want = tensor(case, key, shape, kind);
+        let scale = want.abs().max().double_value(&[]).max(1e-12);
+        let err = (got - &want).abs().max().double_value(&[]) / scale;
+        assert!(
+            err <= tol * 10.0,
+            "{what}: {key} differs from torch by {err} (relative)"
+        );
+    };
     for case in g["kd_full"].as_array().expect("kd_full") {
+        let norm: FeatureNorm =
+            serde_json::from_value(case["feature_norm"].clone()).expect("feature_norm");
         let wts = KdWeights {
             alpha: num(case, "alpha"),
             temperature: num(case, "temperature"),
             beta: num(case, "beta"),
+            feature_norm: norm,
         };
-        let terms = kd_loss(bce(&z, &y), &t, &z, Some((&mapped, &ht)), &wts);
-        close(
-            &terms.total,
-            num(case, "value"),
-            &format!("kd full {wts:?}"),
-        );
-        close(&terms.feature, num(&g, "feature_mse"), "feature mse");
+        let zg = z.copy().set_requires_grad(true);
+        let hsg = hs.copy().set_requires_grad(true);
+        let wg = w.copy().set_requires_grad(true);
+        let bg = bias.copy().set_requires_grad(true);
+        let mapped = hsg.linear(&wg, Some(&bg));
+        let terms = kd_loss(bce(&zg, &y), &t, &zg, Some((&mapped, &ht)), &wts);
+        let what = format!("kd full {wts:?}");
+        close(&terms.total, num(case, "value"), &what);
+        close(&terms.feature, num(case, "feature"), &what);
+        terms.total.backward();
+        grads_close(&zg.grad(), case, "grad_logits", &[b, k], &what);
+        grads_close(&hsg.grad(), case, "grad_student_features", &[b, ds], &what);
+        grads_close(&wg.grad(), case, "grad_adaptor_weight", &[dt, ds], &what);
+        grads_close(&bg.grad(), case, "grad_adaptor_bias", &[dt], &what);
+    }
+    for case in g["kd_grad"].as_array().expect("kd_grad") {
+        let temp = num(case, "temperature");
+        let zg = z.copy().set_requires_grad(true);
+        (binary_kl(&t, &zg, temp) * (temp * temp)).backward();
+        let what = format!("T²·KD, T = {temp}");
+        grads_close(&zg.grad(), case, "grad_logits", &[b, k], &what);
+        // And the closed form: T·(σ(s/T) − σ(t/T)) / (B·K).
+        let closed = ((&z / temp).sigmoid() - (&t / temp).sigmoid()) * (temp / (b * k) as f64);
+        let err = (zg.grad() - closed).abs().max().double_value(&[]);
+        assert!(err <= tol, "{what}: closed form differs by {err}");
     }
 }
 

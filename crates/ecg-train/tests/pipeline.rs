@@ -150,6 +150,7 @@ fn kd_with_alpha_and_beta_zero_equals_plain_training() {
         temperature: 2.0,
         beta: 0.0,
         feature: Default::default(),
+        feature_norm: Default::default(),
         clt: None,
     });
     train(&kcfg, &TrainOptions::default()).expect("kd");
@@ -233,6 +234,7 @@ fn a_single_lead_student_distils_from_a_two_lead_teacher() {
         temperature: 2.0,
         beta: 1.0,
         feature: Default::default(),
+        feature_norm: Default::default(),
         clt: None,
     });
     let o = train(&kcfg, &TrainOptions::default()).expect("kd across lead sets");
@@ -388,6 +390,7 @@ fn mvkt_clt_trains_a_single_lead_student_and_resumes_exactly() {
             temperature: 1.0,
             beta: 0.0,
             feature: Default::default(),
+            feature_norm: Default::default(),
             clt: Some(ecg_train::config::CltConfig {
                 weight: 0.4,
                 dim: 16,

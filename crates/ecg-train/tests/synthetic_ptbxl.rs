@@ -140,6 +140,7 @@ fn teacher_kd_calibration_on_synthetic_ptbxl() {
         temperature: 2.0,
         beta: 1.0,
         feature: Default::default(),
+        feature_norm: Default::default(),
         clt: None,
     });
     let so = train(&scfg, &progress).expect("student");
