@@ -195,18 +195,18 @@ mod tests {
         assert!(!bool::try_from(&bad).expect("flag"));
         log.raise(1);
         let v = log.values(&Tensor::from(0.5f32), &parts);
-        log.record(&v, info(1));
+        let _ = log.record(&v, info(1));
         let w = log.read().expect("read");
         assert_eq!(w.parts, [2.0, 0.5, 1.0, 0.0, 0.0]);
         assert_eq!(w.steps, 2);
         assert_eq!(w.control, [false, true, false, false]);
         // A new window: a NaN at step 3 (then a good step 4) is named at the read.
         let v = log.values(&Tensor::from(1.0f32), &[]);
-        log.record(&v, info(2));
+        let _ = log.record(&v, info(2));
         let v = log.values(&Tensor::from(f32::NAN), &[]);
         assert!(bool::try_from(&log.record(&v, info(3))).expect("flag"));
         let v = log.values(&Tensor::from(f32::INFINITY), &[]);
-        log.record(&v, info(4));
+        let _ = log.record(&v, info(4));
         match log.read() {
             Err(TrainError::NonFinite { step, batch, .. }) => assert_eq!((step, batch), (3, 3)),
             other => panic!("{other:?}"),
