@@ -14,6 +14,7 @@ pub const RULES: &[(&str, &[&str])] = &[
     ("ecg-labels", &["tch", "torch-sys"]),
     ("ecg-metrics", &["tch", "torch-sys"]),
     ("ecg-synth", &["tch", "torch-sys"]),
+    ("ecg-onnx", &["tch", "torch-sys", "polars"]),
     ("ecg-cli", &["tch", "torch-sys", "ecg-nn", "ecg-train"]),
     ("xtask", &["tch", "torch-sys", "polars"]),
 ];

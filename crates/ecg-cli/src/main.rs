@@ -3,8 +3,9 @@
 //!
 //! This binary does not link libtorch, so the commands that read, pack, count and report
 //! start at once. The commands that run a network (`torch::COMMANDS`: train, distill,
-//! pretrain, eval, predict, model) are listed here but run in the sibling `ecg-torch`
-//! (crates/ecg-torch-cli), which `ecg` hands them to (see `torch`).
+//! pretrain, eval, predict, export, model) are listed here but run in the sibling `ecg-torch`
+//! (crates/ecg-torch-cli), which `ecg` hands them to (see `torch`), except `predict
+//! --model`, which runs an exported ONNX model here (`cmd::predict`, tract).
 use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -50,8 +51,31 @@ enum Command {
     Report(cmd::report::Cmd),
 }
 
+/// `-v`/`--verbose` among the arguments.
+fn cli_verbose(args: &[std::ffi::OsString]) -> bool {
+    args.iter().any(|a| a == "-v" || a == "--verbose")
+}
+
 fn main() {
     let matches = torch::add_commands(Cli::command()).get_matches();
+    // `ecg predict --model model.onnx ...` runs here (tract, no libtorch); `ecg predict
+    // --checkpoint` is ecg-torch's.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let after = args
+        .iter()
+        .position(|a| a == "predict")
+        .map_or(&[][..], |i| &args[i + 1..]);
+    if matches.subcommand_name() == Some("predict") && cmd::predict::wants_model(after) {
+        let a = cmd::predict::Args::parse_from(
+            std::iter::once(std::ffi::OsString::from("ecg predict")).chain(after.iter().cloned()),
+        );
+        logging::init(a.verbose || cli_verbose(&args));
+        if let Err(e) = cmd::predict::run(a) {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if matches.subcommand_name().is_some_and(torch::is_command) {
         let code = torch::hand_over().unwrap_or_else(|e| {
             eprintln!("{}error: {e:#}", logging::prefix());

@@ -32,6 +32,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "Label probabilities for WFDB records with a checkpoint (runs in ecg-torch)",
     ),
     (
+        "export",
+        "Export a checkpoint as ONNX for prediction without libtorch (runs in ecg-torch)",
+    ),
+    (
         "model",
         "Networks: presets, shapes, parameters, FLOPs (runs in ecg-torch)",
     ),

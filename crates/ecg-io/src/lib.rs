@@ -27,6 +27,7 @@ pub mod mat;
 pub mod npy;
 pub mod pack;
 pub mod packer;
+pub mod predict;
 pub mod ptbxl;
 pub mod sha256sums;
 pub mod wfdb;

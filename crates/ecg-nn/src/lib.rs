@@ -7,6 +7,8 @@
 //! - [`net`]: the [`EcgNet`] trait, [`NetOutput`] (logits + backbone features + head input)
 //!   and the [`build`] factory.
 //! - [`checkpoint`]: safetensors weights + JSON sidecar, atomic save, strict load.
+//! - [`export`]: ONNX export from a spec and its checkpoint's safetensors (no libtorch
+//!   involved): one function per layer writing its ONNX nodes.
 //! - [`layers`]: conv + BN, squeeze-and-excitation, concat-pool / group-FC heads.
 //! - [`models`]: one module per family — `label_corr` (teacher, ablations, students),
 //!   `se_resnet1d`, and the PTB-XL benchmark baselines `xresnet1d`, `resnet1d_wang`,
@@ -47,6 +49,7 @@
 //! | fcn_wang | 309765 (0.834× teacher) | 136.7 | 548.4 | 2743.8 |
 pub mod checkpoint;
 pub mod error;
+pub mod export;
 pub mod layers;
 pub mod models;
 pub mod net;

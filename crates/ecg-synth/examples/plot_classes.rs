@@ -69,6 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         records: 3000,
         seed: 1,
         rates: vec![RATE],
+        difficulty: ecg_synth::Difficulty::EASY,
     })?;
     for class in ["NORM", "MI", "STTC", "CD", "HYP", "AFIB"] {
         let mut traces: Vec<Trace> = Vec::new();

@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         records: a[2].parse()?,
         seed: a[3].parse()?,
         rates,
+        difficulty: ecg_synth::Difficulty::EASY,
     };
     let s = generate_ptbxl(&cfg, &PathBuf::from(&a[1]))?;
     println!(

@@ -55,17 +55,28 @@ impl Patient {
     /// amplitude log-normal(0, 0.18) (×1.15 under 30 years, ×0.92 for women), per-wave
     /// vector perturbation 8 %, widths ±6 %, PR 150–190 ms (P centre to R), QT ×N(1, 0.04).
     pub fn draw<R: Rng + ?Sized>(rng: &mut R, age: f64, female: bool) -> Patient {
+        Patient::draw_varied(rng, age, female, 1.0)
+    }
+
+    /// [`Patient::draw`] with every between-patient spread (and its clamp) times `v`
+    /// (the benchmark's difficulty; `v = 1` draws exactly what `draw` draws).
+    pub fn draw_varied<R: Rng + ?Sized>(rng: &mut R, age: f64, female: bool, v: f64) -> Patient {
         let mut m = Morphology::normal();
         for w in m.p.iter_mut().chain(&mut m.qrs).chain(&mut m.t) {
             let n = crate::morphology::norm(w.vector);
             for c in &mut w.vector {
-                *c += gauss(rng, 0.0, 0.08 * n);
+                *c += gauss(rng, 0.0, 0.08 * v * n);
             }
-            w.width *= gauss(rng, 1.0, 0.06).clamp(0.85, 1.15);
+            let (lo, hi) = ((1.0 - 0.15 * v).max(0.3), 1.0 + 0.15 * v);
+            w.width *= gauss(rng, 1.0, 0.06 * v).clamp(lo, hi);
         }
-        m.rotate(&rot_frontal(gauss(rng, 0.0, 15.0).clamp(-40.0, 40.0)));
-        m.rotate(&rot_horizontal(gauss(rng, 0.0, 10.0).clamp(-25.0, 25.0)));
-        let mut amp = gauss(rng, 0.0, 0.18).exp();
+        m.rotate(&rot_frontal(
+            gauss(rng, 0.0, 15.0 * v).clamp(-40.0 * v, 40.0 * v),
+        ));
+        m.rotate(&rot_horizontal(
+            gauss(rng, 0.0, 10.0 * v).clamp(-25.0 * v, 25.0 * v),
+        ));
+        let mut amp = gauss(rng, 0.0, 0.18 * v).exp();
         if age < 30.0 {
             amp *= 1.15;
         }
@@ -74,10 +85,11 @@ impl Patient {
         }
         m.scale_all(amp);
         m.pr = rng.random_range(0.15..0.19);
-        m.qt_scale = gauss(rng, 1.0, 0.04).clamp(0.9, 1.1);
+        m.qt_scale = gauss(rng, 1.0, 0.04 * v).clamp(1.0 - 0.1 * v, 1.0 + 0.1 * v);
         Patient {
             morph: m,
-            hr: gauss(rng, 72.0, 10.0).clamp(52.0, 98.0),
+            // the clamp stays: a resting rate outside 52–98 would contradict SR's label
+            hr: gauss(rng, 72.0, 10.0 * v).clamp(52.0, 98.0),
         }
     }
 }
@@ -362,6 +374,17 @@ pub fn apply_statements<R: Rng + ?Sized>(
     codes: &[(String, f64)],
     rng: &mut R,
 ) -> RecordHeart {
+    apply_statements_scaled(patient, codes, rng, 1.0)
+}
+
+/// [`apply_statements`] with every statement's strength times `effect` (the benchmark's
+/// difficulty; `effect = 1` is exactly `apply_statements`).
+pub fn apply_statements_scaled<R: Rng + ?Sized>(
+    patient: &Patient,
+    codes: &[(String, f64)],
+    rng: &mut R,
+    effect: f64,
+) -> RecordHeart {
     let mut m = patient.morph.clone();
     let mut strengths = Vec::new();
     let mut stadium = None;
@@ -369,7 +392,7 @@ pub fn apply_statements<R: Rng + ?Sized>(
     let mut voltage = 1.0;
     let (rhythm, atrial) = rhythm_of(codes, patient.hr, rng);
     for (code, lik) in codes {
-        let s = strength(rng, *lik);
+        let s = strength(rng, *lik) * effect;
         let mut used = true;
         match code.as_str() {
             // --- MI: territory of the infarct

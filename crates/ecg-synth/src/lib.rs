@@ -14,6 +14,8 @@
 //! - [`render`]: dipole → 12 leads at 100/500 Hz; quantisation to 1 µV units.
 //! - [`cinc2021`]: a synthetic stand-in in the PhysioNet/CinC Challenge 2021 layout (six
 //!   sources at 257, 500 and 1000 Hz, SNOMED-CT `#Dx` from the scored classes).
+//! - [`difficulty`]: the benchmark's difficulty (subtler effects, more noise, more
+//!   between-patient variation), three multipliers; `easy` is the original output.
 //! - [`database`]: `ptbxl_database.csv`; [`generate_ptbxl`]: the whole dataset on disk,
 //!   WFDB files through `ecg_io::wfdb::write_record`.
 //! - [`layouts`]: the same recordings in the Hefei-Tianchi and CPSC2018 (MAT-5) layouts,
@@ -65,6 +67,7 @@
 pub mod cinc2021;
 pub mod database;
 pub mod dates;
+pub mod difficulty;
 pub mod effects;
 pub mod error;
 pub mod folds;
@@ -79,6 +82,7 @@ pub mod tables;
 mod generate;
 
 pub use cinc2021::{generate_cinc2021, CincConfig, CincRecord};
+pub use difficulty::Difficulty;
 pub use error::{Result, SynthError};
 pub use generate::{generate_ptbxl, record_header, GenerateSummary};
 pub use layouts::{generate_cpsc2018, generate_hefei, LayoutSummary};

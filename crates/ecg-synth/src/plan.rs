@@ -4,7 +4,8 @@
 //! seeds derived from (seed, patient_id) and (seed, ecg_id), so records can be rendered
 //! in any order, in parallel, with identical results.
 use crate::dates::{days_from_civil, format_datetime};
-use crate::effects::{apply_statements, axis_category, Patient};
+use crate::difficulty::Difficulty;
+use crate::effects::{apply_statements_scaled, axis_category, Patient};
 use crate::error::{Result, SynthError};
 use crate::folds::{assign_folds, PatientLoad};
 use crate::morphology::LeadSystem;
@@ -30,6 +31,9 @@ pub struct SynthConfig {
     pub seed: u64,
     /// Subset of [`RATES`].
     pub rates: Vec<u32>,
+    /// How subtle the statement effects are, how noisy the recordings and how different
+    /// the patients ([`Difficulty::EASY`]: the generator's original output).
+    pub difficulty: Difficulty,
 }
 
 impl SynthConfig {
@@ -271,15 +275,16 @@ impl DatasetPlan {
     pub fn record_spec(&self, r: &PlannedRecord) -> (RecordSpec, HeartColumns) {
         let seed = self.config.seed;
         let mut prng = rng_for(seed, DOMAIN_PATIENT, r.patient_id as u64);
-        let patient = Patient::draw(&mut prng, r.first_age, r.sex == 1);
+        let d = self.config.difficulty;
+        let patient = Patient::draw_varied(&mut prng, r.first_age, r.sex == 1, d.variation);
         let mut angle = [0.0; 6];
         let mut gain = [1.0; 6];
         let mut rng = rng_for(seed, DOMAIN_RECORD, r.ecg_id as u64);
         for i in 0..6 {
-            angle[i] = normal(&mut rng, 0.0, 4.0);
-            gain[i] = normal(&mut rng, 0.0, 0.08).exp();
+            angle[i] = normal(&mut rng, 0.0, 4.0 * d.variation);
+            gain[i] = normal(&mut rng, 0.0, 0.08 * d.variation).exp();
         }
-        let heart = apply_statements(&patient, &r.labels.codes, &mut rng);
+        let heart = apply_statements_scaled(&patient, &r.labels.codes, &mut rng, d.effect);
         let sched = schedule(heart.rhythm, heart.ectopy, &mut rng);
         let col = |name: &str| {
             crate::tables::FITTED_COLUMNS
@@ -291,7 +296,7 @@ impl DatasetPlan {
         };
         let wander = if col("baseline_drift") { 3.0 } else { 1.0 };
         let emg = if col("static_noise") { 2.5 } else { 1.0 };
-        let noise = Noise::draw(&mut rng, wander, emg);
+        let noise = Noise::draw(&mut rng, wander * d.noise, emg * d.noise);
         let axis_stated = r
             .labels
             .codes
@@ -346,12 +351,14 @@ mod tests {
             records: 10,
             seed: 1,
             rates: vec![250],
+            difficulty: Difficulty::EASY,
         };
         assert!(DatasetPlan::new(&bad).is_err());
         let bad = SynthConfig {
             records: 0,
             seed: 1,
             rates: vec![100],
+            difficulty: Difficulty::EASY,
         };
         assert!(DatasetPlan::new(&bad).is_err());
     }
@@ -362,6 +369,7 @@ mod tests {
             records: 2000,
             seed: 11,
             rates: vec![100],
+            difficulty: Difficulty::EASY,
         };
         let a = DatasetPlan::new(&cfg).unwrap();
         let b = DatasetPlan::new(&cfg).unwrap();

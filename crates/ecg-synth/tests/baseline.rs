@@ -177,6 +177,7 @@ fn logistic_regression_separates_superclasses_and_shuffled_labels_do_not() {
         records: 900,
         seed: 2024,
         rates: vec![100],
+        difficulty: ecg_synth::Difficulty::EASY,
     })
     .unwrap();
     let mut xs = Vec::new();

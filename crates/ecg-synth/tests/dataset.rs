@@ -13,6 +13,7 @@ fn cfg(records: usize, seed: u64, rates: &[u32]) -> SynthConfig {
         records,
         seed,
         rates: rates.to_vec(),
+        difficulty: ecg_synth::Difficulty::EASY,
     }
 }
 
@@ -330,5 +331,44 @@ fn same_seed_gives_byte_identical_output_for_any_thread_count() {
     assert!(
         differing > 150,
         "another seed changed only {differing} files"
+    );
+}
+
+#[test]
+fn hard_difficulty_is_byte_stable_across_thread_counts_and_changes_the_signals() {
+    let (a, b, e) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let hard = SynthConfig {
+        difficulty: ecg_synth::Difficulty::parse("hard").unwrap(),
+        ..cfg(30, 5, &[100])
+    };
+    for (threads, dir) in [(1, &a), (3, &b)] {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| generate_ptbxl(&hard, dir.path()))
+            .unwrap();
+    }
+    generate_ptbxl(&cfg(30, 5, &[100]), e.path()).unwrap();
+    let (ta, tb, te) = (
+        read_tree(a.path()),
+        read_tree(b.path()),
+        read_tree(e.path()),
+    );
+    assert!(ta == tb, "hard: same seed, different bytes");
+    // the plan (patients, labels, folds) is the same; every signal differs
+    assert_eq!(
+        DatasetPlan::new(&hard).unwrap().records,
+        DatasetPlan::new(&cfg(30, 5, &[100])).unwrap().records
+    );
+    let dat: Vec<&String> = ta.keys().filter(|k| k.ends_with(".dat")).collect();
+    assert_eq!(dat.len(), 30);
+    assert!(
+        dat.iter().all(|k| ta[*k] != te[*k]),
+        "hard left a signal unchanged"
     );
 }

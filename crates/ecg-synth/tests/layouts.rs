@@ -11,6 +11,7 @@ fn cfg(records: usize) -> SynthConfig {
         records,
         seed: 3,
         rates: vec![500],
+        difficulty: ecg_synth::Difficulty::EASY,
     }
 }
 

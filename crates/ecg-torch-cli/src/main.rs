@@ -32,6 +32,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     #[command(flatten)]
+    Export(cmd::export::Cmd),
+    #[command(flatten)]
     Info(cmd::info::Cmd),
     #[command(flatten)]
     Model(cmd::model::Cmd),
@@ -48,6 +50,7 @@ fn main() {
         Ok(())
     } else {
         match cli.command {
+            Some(Command::Export(c)) => cmd::export::run(c),
             Some(Command::Info(c)) => cmd::info::run(c),
             Some(Command::Model(c)) => cmd::model::run(c),
             Some(Command::Train(c)) => cmd::train::run(c),

@@ -45,6 +45,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         seed: 7,
         data_seed: None,
         nproc: None,
+        difficulty: "easy".into(),
     }
 }
 

@@ -26,6 +26,7 @@ fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
         seed: 5,
         data_seed: None,
         nproc: None,
+        difficulty: "easy".into(),
     }
 }
 

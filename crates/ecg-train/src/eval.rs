@@ -1,7 +1,8 @@
 //! `ecg eval`: score a split with a checkpoint (the preprocessing read from its sidecar),
 //! fit thresholds on the validation split, write `scores.npy`, `labels.npy`,
 //! `metrics.json`; with calibration also `scores_calibrated.npy`,
-//! `metrics_calibrated.json` and `lambda.json` (λ fitted on validation).
+//! `metrics_calibrated.json`, `lambda.json` (λ fitted on validation) and `label_cosine.json`
+//! (the C it calibrated with; `ecg export onnx --calibration` reads both).
 //!
 //! Everything the metrics were computed from is written beside them (`val_scores.npy`,
 //! `val_labels.npy`, `bootstrap_ids.npy`, `classes.txt`; `ids.txt` names the record of
@@ -93,6 +94,15 @@ pub fn report_json(
 
 /// The metrics of one split, thresholds fitted on validation (`val`; without it the fixed
 /// 0.5), bootstrap over the given index sets; writes into `dir` `scores.npy`, `labels.npy`,
+/// The label-correlation matrix C (cosine of the training folds' labels) that calibration
+/// used, in class order: `label_cosine.json` beside `lambda.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LabelCosine {
+    pub class_names: Vec<String>,
+    /// `[K][K]`.
+    pub c: Vec<Vec<f64>>,
+}
+
 /// `metrics.json` (named with `stem` suffixes, e.g. `_calibrated`) and the inputs that
 /// reproduce them with `ecg metrics`: `val_scores.npy` + `val_labels.npy` (with `val`),
 /// `bootstrap_ids.npy` (with `boot`), `classes.txt`.
@@ -257,6 +267,15 @@ pub fn eval_checkpoint(ckpt: &Path, opts: &EvalOptions) -> Result<EvalSummary, T
             &ex,
         )?;
         write_json(&opts.out_dir.join("lambda.json"), &fit)?;
+        // C of the training folds, so that `ecg export onnx --calibration` can carry the
+        // calibration into a deployed model.
+        write_json(
+            &opts.out_dir.join("label_cosine.json"),
+            &LabelCosine {
+                class_names: names.to_vec(),
+                c: c.outer_iter().map(|r| r.to_vec()).collect(),
+            },
+        )?;
         Some((fit, rc))
     } else {
         None

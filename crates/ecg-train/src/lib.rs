@@ -59,6 +59,7 @@ pub mod distill;
 pub mod error;
 pub mod eval;
 pub mod files;
+pub mod export;
 pub mod labels;
 pub mod lcd;
 pub mod loss;

@@ -5,5 +5,6 @@ pub mod info;
 pub mod io;
 pub mod labels;
 pub mod metrics;
+pub mod predict;
 pub mod report;
 pub mod synth;

@@ -30,6 +30,11 @@ pub enum SynthCmd {
         /// Sampling rates to write, comma-separated (100 and/or 500).
         #[arg(long, value_delimiter = ',', default_values_t = [100u32, 500])]
         rates: Vec<u32>,
+        /// Benchmark difficulty: easy (the original generator), medium, hard, or a level
+        /// d in 0..=10 (statement effects × 1/(1+d), noise × (1+2d), between-patient
+        /// spread × (1+d/2)). See docs/benchmark.md.
+        #[arg(long, default_value = "easy", value_parser = parse_difficulty)]
+        difficulty: ecg_synth::Difficulty,
     },
     /// The same synthetic recordings in the Hefei-Tianchi layout (round 2): label file,
     /// class list, hf_round2_train/<id>.txt (8 stored leads, 500 Hz, 4.88 µV units).
@@ -65,6 +70,13 @@ pub struct LayoutArgs {
     /// Seed: the same seed gives the same files.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Benchmark difficulty (as `ecg synth ptbxl --difficulty`).
+    #[arg(long, default_value = "easy", value_parser = parse_difficulty)]
+    difficulty: ecg_synth::Difficulty,
+}
+
+fn parse_difficulty(s: &str) -> std::result::Result<ecg_synth::Difficulty, String> {
+    ecg_synth::Difficulty::parse(s).map_err(|e| e.to_string())
 }
 
 fn layout(a: LayoutArgs, name: &str) -> Result<()> {
@@ -72,6 +84,7 @@ fn layout(a: LayoutArgs, name: &str) -> Result<()> {
         records: a.records,
         seed: a.seed,
         rates: vec![ecg_synth::layouts::LAYOUT_RATE],
+        difficulty: a.difficulty,
     };
     let s = match name {
         "hefei" => ecg_synth::generate_hefei(&cfg, &a.out),
@@ -124,12 +137,14 @@ pub fn run(cmd: Cmd) -> Result<()> {
                     out,
                     seed,
                     rates,
+                    difficulty,
                 },
         } => {
             let cfg = ecg_synth::SynthConfig {
                 records,
                 seed,
                 rates,
+                difficulty,
             };
             let t = std::time::Instant::now();
             let s = ecg_synth::generate_ptbxl(&cfg, &out).with_context(|| {

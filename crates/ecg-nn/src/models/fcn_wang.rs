@@ -43,7 +43,7 @@ impl FcnWangConfig {
         Ok(())
     }
 
-    fn layers(&self, leads: i64) -> Vec<ConvBn1dConfig> {
+    pub(crate) fn layers(&self, leads: i64) -> Vec<ConvBn1dConfig> {
         let mut cin = leads;
         self.filters
             .iter()

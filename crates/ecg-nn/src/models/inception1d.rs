@@ -37,7 +37,7 @@ impl Inception1dConfig {
         }
     }
 
-    fn width(&self) -> i64 {
+    pub(crate) fn width(&self) -> i64 {
         (self.kernels.len() as i64 + 1) * self.filters
     }
 
@@ -68,7 +68,7 @@ impl Inception1dConfig {
         Ok(())
     }
 
-    fn block(&self, d: i64, leads: i64) -> InceptionBlock1dConfig {
+    pub(crate) fn block(&self, d: i64, leads: i64) -> InceptionBlock1dConfig {
         InceptionBlock1dConfig {
             cin: if d == 0 { leads } else { self.width() },
             filters: self.filters,

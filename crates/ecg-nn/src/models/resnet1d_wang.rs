@@ -49,7 +49,7 @@ impl ResNet1dWangConfig {
         Ok(())
     }
 
-    fn blocks(&self) -> Vec<(String, BasicBlock1dConfig)> {
+    pub(crate) fn blocks(&self) -> Vec<(String, BasicBlock1dConfig)> {
         let mut out = Vec::new();
         for (i, &n) in self.layers.iter().enumerate() {
             for b in 0..n {

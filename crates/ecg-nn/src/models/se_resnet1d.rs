@@ -49,7 +49,7 @@ pub struct SeBlock1dConfig {
 }
 
 impl SeBlock1dConfig {
-    fn has_projection(&self) -> bool {
+    pub(crate) fn has_projection(&self) -> bool {
         self.stride != 1 || self.cin != self.cout
     }
 
@@ -174,7 +174,7 @@ impl SeResNet1dConfig {
     }
 
     /// The blocks in order with their `nn::Path` names.
-    fn blocks(&self) -> Vec<(String, SeBlock1dConfig)> {
+    pub(crate) fn blocks(&self) -> Vec<(String, SeBlock1dConfig)> {
         let mut out = Vec::new();
         let mut cin = self.stem_channels;
         for (i, s) in self.stages.iter().enumerate() {

@@ -65,7 +65,7 @@ impl XResNet1dConfig {
         Ok(())
     }
 
-    fn stem_layers(&self, leads: i64) -> Vec<ConvBn1dConfig> {
+    pub(crate) fn stem_layers(&self, leads: i64) -> Vec<ConvBn1dConfig> {
         let mut cin = leads;
         self.stem
             .iter()
@@ -82,7 +82,7 @@ impl XResNet1dConfig {
             .collect()
     }
 
-    fn blocks(&self) -> Vec<(String, XBottleneckConfig)> {
+    pub(crate) fn blocks(&self) -> Vec<(String, XBottleneckConfig)> {
         // Benchmark: block_szs = [64 // expansion, 64, 64, 64, 64]; ni = szs[i] * expansion.
         let mut out = Vec::new();
         let mut cin = (64 / self.expansion).max(1) * self.expansion;

@@ -208,7 +208,10 @@ pub enum Cmd {
         latency_runs: usize,
     },
     /// Label probabilities for WFDB records (paths without extension), with the
-    /// checkpoint's preprocessing; prints a tab-separated table.
+    /// checkpoint's preprocessing; prints a tab-separated table. A record that cannot be
+    /// predicted is named on stderr with the reason, the others are predicted, and the
+    /// command then fails. `ecg predict --model model.onnx RECORD...` (a model written by
+    /// `ecg export onnx`) runs in `ecg` itself, without libtorch, with the same outputs.
     Predict {
         #[arg(long)]
         checkpoint: PathBuf,
@@ -439,11 +442,9 @@ pub fn run(cmd: Cmd) -> Result<()> {
             );
             let p = ecg_train::predict(&checkpoint, &records, device.into())
                 .with_context(|| format!("predicting with {}", checkpoint.display()))?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&p)?);
-            } else {
-                print!("{}", p.to_tsv());
-            }
+            // Every record that could be predicted is printed; the others are named on
+            // stderr, and the command fails at the end.
+            p.print(json).map_err(anyhow::Error::msg)?;
         }
     }
     Ok(())

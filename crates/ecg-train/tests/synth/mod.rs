@@ -40,6 +40,7 @@ pub fn synth_pack(dir: &Path, n: usize, seed: u64) -> PathBuf {
         records: n,
         seed,
         rates: vec![100],
+        difficulty: ecg_synth::Difficulty::EASY,
     })
     .expect("plan");
     let mut records = Vec::with_capacity(n);

@@ -8,7 +8,8 @@
 //! DIR/<task>/<model>/metrics_calibrated.json `ecg eval --calibrate`
 //! DIR/<task>/<model>/{scores,labels}.npy     test-fold scores and labels
 //! DIR/<task>/<model>/metrics.jsonl           training curve (`ecg train` / `ecg distill`)
-//! DIR/<task>/<model>/size.json              parameters, FLOPs, CPU latency (`ecg eval`)
+//! DIR/<task>/<model>/size.json              parameters, FLOPs, CPU latency, ONNX size and
+//!                                            latency (libtorch vs tract) (`ecg eval`)
 //! ```
 //!
 //! One file per section (`header`, `results`, `calibration`, `curves`, `labels`, `size`,

@@ -22,7 +22,7 @@ pub struct SeBlock2dConfig {
 }
 
 impl SeBlock2dConfig {
-    fn skip_conv(&self) -> bool {
+    pub(crate) fn skip_conv(&self) -> bool {
         self.cin != self.cout
     }
 

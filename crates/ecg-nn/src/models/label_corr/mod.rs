@@ -125,7 +125,7 @@ impl LabelCorrConfig {
     }
 
     /// The blocks in order with their `nn::Path` names (under `backbone`).
-    fn blocks(&self) -> Vec<(String, SeBlock2dConfig)> {
+    pub(crate) fn blocks(&self) -> Vec<(String, SeBlock2dConfig)> {
         let mut out = Vec::new();
         let mut cin = 1;
         for (i, &c) in self.channels.iter().enumerate() {
@@ -154,11 +154,11 @@ impl LabelCorrConfig {
         out
     }
 
-    fn out_channels(&self) -> i64 {
+    pub(crate) fn out_channels(&self) -> i64 {
         *self.channels.last().unwrap_or(&1)
     }
 
-    fn embedding(&self, k: i64) -> LabelCorrEmbeddingConfig {
+    pub(crate) fn embedding(&self, k: i64) -> LabelCorrEmbeddingConfig {
         LabelCorrEmbeddingConfig {
             num_classes: k,
             embed_hidden: self.embed_hidden,
@@ -168,7 +168,7 @@ impl LabelCorrConfig {
         }
     }
 
-    fn decoder_layer(&self) -> DecoderLayerConfig {
+    pub(crate) fn decoder_layer(&self) -> DecoderLayerConfig {
         DecoderLayerConfig {
             dim: self.hidden,
             heads: self.heads,
