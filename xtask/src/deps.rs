@@ -232,6 +232,7 @@ mod tests {
         "ecg-metrics",
         "ecg-synth",
         "ecg-cli",
+        "ecg-onnx",
         "ecg-train",
         "ecg-nn",
         "xtask",

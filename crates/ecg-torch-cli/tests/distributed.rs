@@ -5,151 +5,12 @@
 //! Every child process is bounded by a deadline (killed past it); nothing is timed.
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use support::jobs::*;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(600);
-
-/// The user's `ecg`, which hands train/distill/pretrain/eval to `ecg-torch` (same process).
-fn ecg_bin() -> PathBuf {
-    support::ecg()
-}
-
-fn skip(what: &Path, why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "!!!! SKIPPED: {} not found ({why}); data-parallel CLI test not run !!!!",
-        what.display()
-    );
-}
-
-/// The sample and torchrun, or None (loudly) when either is absent.
-fn inputs() -> Option<(PathBuf, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let sample = root.join("../shared/data/ptbxl-sample");
-    let torchrun = root.join(".venv/bin/torchrun");
-    if !sample.join("ptbxl_database.csv").is_file() {
-        skip(&sample, "../shared is absent");
-        return None;
-    }
-    if !torchrun.is_file() {
-        skip(&torchrun, "run cargo xtask setup");
-        return None;
-    }
-    Some((sample, torchrun))
-}
-
-/// Waits for `child` until `limit`, killing it past that (a bound, not an assertion).
-fn wait_bounded(mut child: Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "still running after {limit:?}, killed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().expect("output")
-}
-
-fn spawn(cmd: &mut Command) -> Child {
-    cmd.stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("OMP_NUM_THREADS", "1")
-        .spawn()
-        .expect("spawn")
-}
-
-fn ok(out: Output, what: &str) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{what} failed:\n{err}");
-    err
-}
-
-/// `ecg <args>` as 2 ranks under `torchrun --standalone --no-python`.
-fn torchrun2(torchrun: &Path, dir: &Path, args: &[&str]) -> String {
-    let out = wait_bounded(
-        spawn(
-            Command::new(torchrun)
-                .current_dir(dir)
-                .args(["--standalone", "--nproc-per-node", "2", "--no-python"])
-                .arg(ecg_bin())
-                .args(args),
-        ),
-        LIMIT,
-    );
-    ok(out, &format!("torchrun 2 × ecg {}", args.join(" ")))
-}
-
-fn ecg(dir: &Path, args: &[&str]) -> String {
-    let out = wait_bounded(
-        spawn(Command::new(ecg_bin()).current_dir(dir).args(args)),
-        LIMIT,
-    );
-    ok(out, &format!("ecg {}", args.join(" ")))
-}
-
-/// Packs the sample's 100 Hz records (as the other e2e tests do).
-fn pack(src: &Path, dir: &Path) {
-    let src = src.to_str().expect("utf-8 path");
-    ecg(
-        dir,
-        &[
-            "pack",
-            "ptbxl",
-            "--rate",
-            "100",
-            "--bandpass",
-            "0.5:40",
-            "--data",
-            src,
-            "--out",
-            "sample.pack.safetensors",
-        ],
-    );
-}
-
-fn config(dir: &Path, name: &str, preset: &str, out: &str, epochs: usize, extra: &str) -> String {
-    let text = format!(
-        r#"
-[data]
-pack = "sample.pack.safetensors"
-task = "superdiagnostic"
-input = {{ kind = "crop", length = 250, stride = 125, aggregate = "max" }}
-
-[model]
-preset = "{preset}"
-
-[optim]
-lr = 3e-3
-
-[train]
-epochs = {epochs}
-batch_size = 32
-seed = 3
-device = "cpu"
-output_dir = "{out}"
-{extra}
-"#
-    );
-    std::fs::write(dir.join(name), text).expect("write config");
-    name.to_string()
-}
-
-fn world(run: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(run.join("distributed.json")).expect("json"))
-        .expect("parse")
-}
-
-fn bytes(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 #[test]
 fn two_ranks_train_distil_with_clt_and_pretrain_lcd_then_rank_0_evaluates() {
@@ -229,30 +90,6 @@ fn two_ranks_train_distil_with_clt_and_pretrain_lcd_then_rank_0_evaluates() {
 }
 
 /// A free TCP port on 127.0.0.1 for a hand-launched job's store.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// One rank of a 2-rank job launched by hand (torchrun's variables, rank 0 hosts the store).
-fn rank(dir: &Path, r: usize, port: u16, args: &[&str]) -> Child {
-    spawn(
-        Command::new(ecg_bin())
-            .current_dir(dir)
-            .args(args)
-            .env("RANK", r.to_string())
-            .env("LOCAL_RANK", r.to_string())
-            .env("WORLD_SIZE", "2")
-            .env("LOCAL_WORLD_SIZE", "2")
-            .env("MASTER_ADDR", "127.0.0.1")
-            .env("MASTER_PORT", port.to_string())
-            .env_remove("TORCHELASTIC_USE_AGENT_STORE"),
-    )
-}
-
 fn epochs_logged(run: &Path) -> usize {
     std::fs::read_to_string(run.join("metrics.jsonl")).map_or(0, |t| t.lines().count())
 }

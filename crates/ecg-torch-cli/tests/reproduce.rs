@@ -147,7 +147,10 @@ fn reproduce_quick_on_the_sample_then_kill_and_resume() {
             && !report.contains("| **not reproduced** |"),
         "the 500-record sample gets no verdict, only 'not measurable'"
     );
-    assert!(run_a.join("claims.svg").exists(), "the paired differences are plotted");
+    assert!(
+        run_a.join("claims.svg").exists(),
+        "the paired differences are plotted"
+    );
     assert!(
         report.contains("size vs teacher") && report.contains("measured by `ecg eval`"),
         "size/latency table present (from the size.json files of ecg eval)"

@@ -175,7 +175,10 @@ fn sigterm_a_second_signal_and_a_full_disk_each_resume_to_the_uninterrupted_weig
     // 10 ms apart: two signals pending at once would count as one; the stop after the
     // first one (a step, a checkpoint) takes longer.
     let twice = format!("kill -s TERM {0}; sleep 0.01; kill -s TERM {0}", job.id());
-    let sent = Command::new("sh").args(["-c", &twice]).status().expect("sh");
+    let sent = Command::new("sh")
+        .args(["-c", &twice])
+        .status()
+        .expect("sh");
     assert!(sent.success(), "{twice}");
     let out = wait_bounded(job, LIMIT);
     assert_eq!(

@@ -130,14 +130,18 @@ fn resampled_and_reordered_records_score_as_packed() {
         r.records[1].note
     );
 
-    // A record without lead II is refused, naming the lead.
+    // A record without lead II is refused, naming the lead; the records around it are
+    // still predicted.
     record(d, "nolead", &["I", "V1"], true, true, 4);
-    let e = predict(
+    let r = predict(
         &ckpt,
-        &[d.join("nolead")],
+        &[d.join("ordered"), d.join("nolead"), d.join("shuffled")],
         ecg_train::config::DeviceChoice::Cpu,
     )
-    .expect_err("missing lead")
-    .to_string();
-    assert!(e.contains("no lead `II`") && e.contains("nolead"), "{e}");
+    .expect("predict past a bad record");
+    assert_eq!(r.records.len(), 2, "the two good records are predicted");
+    assert_eq!(r.failed.len(), 1, "{:?}", r.failed);
+    let f = &r.failed[0];
+    assert!(f.record.ends_with("nolead"), "{}", f.record);
+    assert!(f.error.contains("no lead `II`"), "{}", f.error);
 }
