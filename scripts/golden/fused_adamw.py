@@ -15,7 +15,10 @@ import pathlib
 import torch
 
 STEPS = 50
-SHAPES = {"conv.weight": [4, 3, 5], "conv.bias": [4], "fc.weight": [6, 4], "fc.bias": [6], "head.weight": [2, 6, 1]}
+# In sorted-name order: ecg-train's optimizer keeps its parameters sorted by name (the same order
+# on every rank), and the total norm sums the per-tensor norms in that order. With torch's list in
+# the same order the two computations are the same operations on the same values.
+SHAPES = {"conv.bias": [4], "conv.weight": [4, 3, 5], "fc.bias": [6], "fc.weight": [6, 4], "head.weight": [2, 6, 1]}
 HYPER = {"weight_decay": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "max_norm": 1.0}
 
 gen = torch.Generator().manual_seed(20261207)

@@ -18,7 +18,7 @@
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
 use crate::checkpoint::{write_json, write_together, Resume, RunDir, RunState};
-use crate::collective::{broadcast_buffers, broadcast_state, is_writer, reduce_step, Collective};
+use crate::collective::{broadcast_buffers, broadcast_state, is_writer, Collective, GradSync};
 use crate::config::{LcdConfig, TrainConfig};
 use crate::control::{Control, Stop};
 use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
@@ -278,6 +278,7 @@ pub fn pretrain_with(
     let metrics = run.root.join("metrics.jsonl");
 
     let mut log = StepLog::new(device, coll.world_size());
+    let mut sync = GradSync::new(coll, cfg.train.overlap_grad_sync, cfg.train.bucket_mb);
     let mut profiler = StepProfiler::new(profile, &run.root, device, writer);
     let per_epoch = shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)?;
     let total = per_epoch * cfg.train.epochs;
@@ -364,11 +365,11 @@ pub fn pretrain_with(
             {
                 let _r = Range::new("ecg::backward");
                 opt.zero_grad()?;
-                loss.backward();
+                sync.backward(&loss, &opt.params(), &values)?;
             }
             {
                 let _r = Range::new("ecg::grad_sync");
-                reduce_step(coll, &opt.params(), &values)?;
+                sync.after_backward(&opt.params(), &values)?;
             }
             {
                 let _r = Range::new("ecg::optimizer");

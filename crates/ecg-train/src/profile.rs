@@ -132,6 +132,13 @@ pub struct StepSummary {
     pub scalar_reads_in_ops: usize,
     /// c10d collectives started in the step (`gloo:*`, `nccl:*` events).
     pub collectives: usize,
+    /// Of those, the ones started during backward (the DDP engine's bucket all-reduces).
+    #[serde(default)]
+    pub collectives_in_backward: usize,
+    /// Autograd functions (`autograd::engine::evaluate_function: *`) that began after the
+    /// step's first collective had started: backward work overlapping the all-reduce.
+    #[serde(default)]
+    pub backward_fns_after_first_collective: usize,
     /// CUDA kernel launches (`cudaLaunchKernel*` runtime calls); 0 on the CPU.
     pub cuda_kernel_launches: usize,
     pub phases_ms: Phases,
@@ -252,6 +259,19 @@ fn step_summary(evs: &[Ev], s: &Ev, step: usize) -> StepSummary {
         .iter()
         .filter(|r| r.name == "ecg::optimizer")
         .collect();
+    let backward: Vec<&&Ev> = ranges
+        .iter()
+        .filter(|r| r.name == "ecg::backward")
+        .collect();
+    let colls: Vec<&Ev> = evs
+        .iter()
+        .filter(|e| {
+            (e.name.starts_with("gloo:") || e.name.starts_with("nccl:"))
+                && e.ts >= s.ts - EPS_US
+                && e.ts <= s.end + EPS_US
+        })
+        .collect();
+    let first_coll = colls.iter().map(|e| e.ts).min_by(f64::total_cmp);
     let lsd = "aten::_local_scalar_dense";
     let host_read = |top: &Ev| top.name == lsd || top.name == "aten::item";
     StepSummary {
@@ -277,14 +297,20 @@ fn step_summary(evs: &[Ev], s: &Ev, step: usize) -> StepSummary {
             .iter()
             .filter(|(e, t)| e.name == lsd && !host_read(t))
             .count(),
-        collectives: evs
+        collectives: colls.len(),
+        collectives_in_backward: colls
             .iter()
-            .filter(|e| {
-                (e.name.starts_with("gloo:") || e.name.starts_with("nccl:"))
-                    && e.ts >= s.ts - EPS_US
-                    && e.ts <= s.end + EPS_US
-            })
+            .filter(|c| backward.iter().any(|b| c.ts >= b.ts && c.ts <= b.end))
             .count(),
+        backward_fns_after_first_collective: first_coll.map_or(0, |t0| {
+            evs.iter()
+                .filter(|e| {
+                    e.name.starts_with("autograd::engine::evaluate_function")
+                        && e.ts > t0
+                        && inside(e, s)
+                })
+                .count()
+        }),
         cuda_kernel_launches: evs
             .iter()
             .filter(|e| {
@@ -329,7 +355,10 @@ mod tests {
             x("aten::_local_scalar_dense", "cpu_op", 11.0, 1.0),
             x("aten::_fused_adamw_", "cpu_op", 55.0, 20.0),
             x("aten::_local_scalar_dense", "cpu_op", 56.0, 1.0),
+            x("ecg::backward", "user_annotation", 20.0, 25.0),
+            x("autograd::engine::evaluate_function: AddBackward0", "cpu_op", 25.0, 2.0),
             x("gloo:all_reduce", "cpu_op", 30.0, 1.0),
+            x("autograd::engine::evaluate_function: MulBackward0", "cpu_op", 35.0, 2.0),
             x("aten::mul", "cpu_op", 200.0, 1.0),
         ]});
         let dir = tempfile::tempdir().expect("tmp");
@@ -343,6 +372,11 @@ mod tests {
         assert_eq!(st.optimizer_aten_ops, 1);
         assert_eq!((st.host_syncs, st.scalar_reads_in_ops), (1, 1));
         assert_eq!(st.collectives, 1);
+        assert_eq!(st.collectives_in_backward, 1);
+        assert_eq!(
+            st.backward_fns_after_first_collective, 1,
+            "MulBackward0 only"
+        );
         assert!((st.phases_ms.optimizer - 0.04).abs() < 1e-12);
     }
 }

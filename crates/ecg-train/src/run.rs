@@ -3,8 +3,8 @@
 //! per-step seed.
 use crate::checkpoint::{read_json, write_json, Resume, RunDir, RunState, WorldRecord};
 use crate::collective::{agree_f64, is_writer, Collective};
-use crate::control::Stop;
 use crate::config::TrainConfig;
+use crate::control::Stop;
 use crate::data::mix_seed;
 use crate::error::TrainError;
 use std::path::Path;
@@ -56,7 +56,11 @@ pub fn record_world(
 
 /// Whether this invocation continues the run in `run`: `--resume auto` continues when
 /// rank 0 finds a saved state there (its answer is every rank's).
-pub fn resolve_resume(resume: Resume, run: &RunDir, coll: &dyn Collective) -> Result<bool, TrainError> {
+pub fn resolve_resume(
+    resume: Resume,
+    run: &RunDir,
+    coll: &dyn Collective,
+) -> Result<bool, TrainError> {
     if resume != Resume::Auto {
         return Ok(resume == Resume::Yes);
     }

@@ -5,11 +5,12 @@
 //! [`Trainer`] is the loop in named steps (prepare, epoch, step, validate, checkpoint,
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
-use crate::checkpoint::{self, write_json, write_together, Preprocessing, Resume, RunDir, RunState};
+use crate::checkpoint::{
+    self, write_json, write_together, Preprocessing, Resume, RunDir, RunState,
+};
 use crate::clt::CltStep;
 use crate::collective::{
-    agree_f64, broadcast_buffers, broadcast_state, context, is_writer, reduce_step, Collective,
-    Single,
+    agree_f64, broadcast_buffers, broadcast_state, context, is_writer, Collective, GradSync, Single,
 };
 use crate::config::TrainConfig;
 use crate::control::{Control, Decision, Stop};
@@ -237,6 +238,8 @@ pub struct Trainer<'a> {
     /// The control flags agreed by every rank at the last read of [`Trainer::log`].
     agreed: [bool; N_CONTROL],
     profiler: StepProfiler,
+    /// Backward and the gradient all-reduce (overlapped by libtorch's DDP engine).
+    sync: GradSync<'a>,
 }
 
 /// The teacher checkpoint of a distillation config (`--teacher` first), checked to exist.
@@ -334,6 +337,7 @@ impl<'a> Trainer<'a> {
             log: StepLog::new(device, coll.world_size()),
             agreed: [false; N_CONTROL],
             profiler,
+            sync: GradSync::new(coll, cfg.train.overlap_grad_sync, cfg.train.bucket_mb),
         };
         t.open_run()?;
         let mut stores = vec![&t.vs];
@@ -545,12 +549,12 @@ impl<'a> Trainer<'a> {
         {
             let _r = Range::new("ecg::backward");
             self.opt.zero_grad()?;
-            loss.backward();
+            self.sync.backward(&loss, &self.opt.params(), &values)?;
         }
         let sync = Instant::now();
         {
             let _r = Range::new("ecg::grad_sync");
-            reduce_step(coll, &self.opt.params(), &values)?;
+            self.sync.after_backward(&self.opt.params(), &values)?;
         }
         sums.sync_seconds += sync.elapsed().as_secs_f64();
         {
@@ -772,7 +776,6 @@ impl<'a> Trainer<'a> {
         })
     }
 }
-
 
 fn save_last(
     run: &RunDir,
