@@ -3,7 +3,8 @@
 
 For the teacher and resnet1d_wang on the PTB-XL sample (packed at 100 Hz, band-pass 0.5-40 Hz,
 superdiagnostic, batch 32, 250-sample crops, CPU): one process, and 2 Gloo ranks under
-torchrun with `train.broadcast_buffers` off and on. Each run stops after step 6 and profiles
+torchrun with `train.broadcast_buffers` off and on, and with small gradient buckets
+(`train.bucket_mb = 0.1`: several all-reduces, each started inside backward). Each run stops after step 6 and profiles
 steps 3..5; the table gives the median over those steps of rank 0's summary.json.
 
 Usage (from the repo root; stdlib only):
@@ -36,6 +37,7 @@ device = "cpu"
 output_dir = "{out}"
 stop_after_steps = 6
 broadcast_buffers = {bb}
+{extra}
 """
 
 
@@ -58,13 +60,14 @@ def main():
         run([ecg, "pack", "ptbxl", "--rate", "100", "--bandpass", "0.5:40", "--data", SAMPLE, "--out", pack], env)
     rows = []
     for preset in ["teacher", "resnet1d_wang"]:
-        for ranks, bb in [(1, "true"), (2, "false"), (2, "true")]:
-            name = f"{preset}-{ranks}-{bb}"
+        for ranks, bb, extra in [(1, "true", ""), (2, "false", ""), (2, "true", ""),
+                                 (2, "false", "bucket_mb = 0.1")]:
+            name = f"{preset}-{ranks}-{bb}" + ("-small-buckets" if extra else "")
             out = os.path.join(args.work, name)
             subprocess.run(["rm", "-rf", out], check=True)
             cfg = os.path.join(args.work, name + ".toml")
             with open(cfg, "w") as f:
-                f.write(CONFIG.format(pack=pack, preset=preset, out=out, bb=bb))
+                f.write(CONFIG.format(pack=pack, preset=preset, out=out, bb=bb, extra=extra))
             cmd = [ecg, "train", "--config", cfg, "--profile-steps", "3:6"]
             if ranks > 1:
                 cmd = [args.torchrun, "--standalone", "--nproc-per-node", str(ranks), "--no-python"] + cmd
@@ -74,13 +77,17 @@ def main():
             run(cmd, env_r)
             steps = json.load(open(os.path.join(out, "profile", "summary.json")))["steps"]
             med = lambda k: statistics.median(s[k] for s in steps)
-            rows.append((preset, ranks, bb if ranks > 1 else "–", med("optimizer_aten_ops"), med("aten_ops"),
+            rows.append((preset, ranks, bb if ranks > 1 else "–", extra.split(" = ")[-1] if extra else "25",
+                         med("optimizer_aten_ops"), med("aten_ops"),
                          med("host_syncs"), med("scalar_reads_in_ops"), med("collectives"),
+                         med("collectives_in_backward"), med("backward_fns_after_first_collective"),
                          statistics.median(s["wall_ms"] for s in steps),
                          statistics.median(s["phases_ms"]["optimizer"] for s in steps)))
-    print("| network | ranks | broadcast_buffers | clipping + AdamW: top-level ATen ops | step: top-level ATen ops "
-          "| host syncs | scalar reads inside ops | collectives | step ms | optimizer ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| network | ranks | broadcast_buffers | bucket MB | clipping + AdamW: top-level ATen ops "
+          "| step: top-level ATen ops | host syncs | scalar reads inside ops | collectives "
+          "| of which started in backward | autograd functions after the first all-reduce began "
+          "| step ms | optimizer ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(str(round(x, 1)) if isinstance(x, float) else str(x) for x in r) + " |")
 

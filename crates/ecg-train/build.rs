@@ -3,4 +3,5 @@ fn main() {
     ecg_torch_build::compile_cpp("csrc/autocast.cpp", "ecg_autocast");
     ecg_torch_build::compile_cpp("csrc/optim.cpp", "ecg_optim");
     ecg_torch_build::compile_cpp("csrc/profiler.cpp", "ecg_profiler");
+    ecg_torch_build::compile_cpp("csrc/stream.cpp", "ecg_stream");
 }

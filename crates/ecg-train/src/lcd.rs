@@ -316,7 +316,8 @@ pub fn pretrain_with(
             profiler.begin_step(step)?;
             let wait = Range::new("ecg::data_wait");
             let Some(batch) = loader.next() else { break };
-            let batch = batch?;
+            let mut batch = batch?;
+            batch.ready()?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
             tch::manual_seed(crate::run::step_seed(cfg.train.seed, 7, step, coll.rank()));
             if cfg.train.broadcast_buffers {

@@ -1,6 +1,7 @@
 //! The calls into the C++ shims that reach libtorch APIs tch 0.24 does not expose:
-//! `csrc/optim.cpp` (the multi-tensor optimizer kernels) and `csrc/profiler.cpp`
-//! (libtorch's Kineto profiler and RecordFunction ranges). Tensors cross as tch's raw
+//! `csrc/optim.cpp` (the multi-tensor optimizer kernels), `csrc/profiler.cpp`
+//! (libtorch's Kineto profiler and RecordFunction ranges) and `csrc/stream.cpp` (batch
+//! copies on a CUDA side stream, ordered by an event). Tensors cross as tch's raw
 //! pointers (each an `at::Tensor*`); every shim function catches every C++ exception and
 //! returns its message. This and [`crate::precision`] are the crate's only `unsafe`.
 #![allow(unsafe_code)]
@@ -41,6 +42,79 @@ extern "C" {
     fn ecg_prof_stop(path: *const c_char, err: *mut *mut c_char) -> i32;
     fn ecg_range_begin(name: *const c_char) -> *mut c_void;
     fn ecg_range_end(range: *mut c_void);
+    fn ecg_stream_upload(
+        hosts: *const *mut c_void,
+        n: usize,
+        device_index: i32,
+        outs: *mut *mut c_void,
+        event: *mut *mut c_void,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_stream_ready(
+        event: *mut c_void,
+        tensors: *const *mut c_void,
+        n: usize,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_stream_event_free(event: *mut c_void);
+}
+
+/// The event recorded on a loader thread's copy stream after a batch's copies (CUDA).
+#[derive(Debug)]
+pub struct CopyDone(*mut c_void);
+
+// SAFETY: a c10::Event may be used from any thread; this handle is owned by one Batch.
+unsafe impl Send for CopyDone {}
+
+impl Drop for CopyDone {
+    fn drop(&mut self) {
+        // SAFETY: made by ecg_stream_upload, freed once.
+        unsafe { ecg_stream_event_free(self.0) }
+    }
+}
+
+impl CopyDone {
+    /// The calling thread's current stream waits (on the device) for the copies, and the
+    /// caching allocator learns that `tensors` are used on that stream.
+    pub fn ready(&self, tensors: &[&Tensor]) -> Result<(), TrainError> {
+        let p: Vec<*mut c_void> = tensors.iter().map(|t| ptr(t)).collect();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: a live event; `p` holds valid tensor pointers for the call.
+        let rc = unsafe { ecg_stream_ready(self.0, p.as_ptr(), p.len(), &mut err) };
+        check(rc, err, "waiting for a batch's copy")
+    }
+}
+
+/// Copies CPU `hosts` to CUDA device `index` from page-locked memory, without blocking, on
+/// this thread's copy stream; the returned event follows the copies.
+pub fn upload_on_copy_stream(
+    hosts: &[Tensor],
+    index: usize,
+) -> Result<(Vec<Tensor>, CopyDone), TrainError> {
+    let p = ptrs(hosts);
+    let mut outs: Vec<*mut c_void> = vec![std::ptr::null_mut(); hosts.len()];
+    let mut event = std::ptr::null_mut();
+    let mut err = std::ptr::null_mut();
+    let index = i32::try_from(index).map_err(|_| TrainError::Device(format!("cuda:{index}")))?;
+    // SAFETY: `p` holds valid tensor pointers for the call; `outs` has one slot per tensor.
+    let rc = unsafe {
+        ecg_stream_upload(
+            p.as_ptr(),
+            p.len(),
+            index,
+            outs.as_mut_ptr(),
+            &mut event,
+            &mut err,
+        )
+    };
+    check(rc, err, "copying a batch to the GPU")?;
+    let done = CopyDone(event);
+    // SAFETY: each is a fresh `new at::Tensor` owned by nothing else; tch deletes it on drop.
+    let ts = outs
+        .into_iter()
+        .map(|o| unsafe { Tensor::from_ptr(o.cast()) })
+        .collect();
+    Ok((ts, done))
 }
 
 /// Takes the shim's error message (freeing it).

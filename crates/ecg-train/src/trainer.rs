@@ -419,7 +419,9 @@ impl<'a> Trainer<'a> {
             self.profiler.begin_step(step)?;
             let batch = {
                 let _r = Range::new("ecg::data_wait");
-                loader.next()
+                loader
+                    .next()
+                    .map(|b| b.and_then(|mut b| b.ready().map(|()| b)))
             };
             let Some(batch) = batch else { break };
             self.step(&batch?, epoch, &mut sums)

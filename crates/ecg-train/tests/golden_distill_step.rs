@@ -213,6 +213,7 @@ fn a_distillation_step_matches_pytorch_with_the_teacher_frozen_in_eval_mode() {
             y: y.shallow_clone(),
             rows,
             index: 0,
+            copied: None,
         };
 
         tch::manual_seed(num(case, "seed") as i64);
