@@ -1,45 +1,53 @@
 //! Per-record latency of the exported students in our ONNX runtime (tract) against the
-//! libtorch forward, one thread each: `cargo bench -p ecg-nn --bench onnx`.
+//! libtorch forward, one thread each: `cargo bench --workspace --bench onnx`.
 //!
 //! A record is 10 s at 100 Hz: `ecg predict` cuts it into the 7 windows of 250 samples
 //! (stride 125) and runs them as one batch `[7, leads, 250]`; `window` is one `[1, leads,
-//! 250]` forward (what `size.json`'s `cpu_latency_ms` times). Weights are random (the cost
-//! does not depend on their values).
+//! 250]` forward (what `size.json`'s `cpu_latency_ms` times); `cold` is a record from a
+//! model file not yet loaded: `checkpoint::load` (libtorch) or `OnnxModel::load` plus tract's
+//! planning for that input shape (`into_optimized`), then the forward. Weights are random
+//! (the cost does not depend on their values).
+//!
+//! Each case is timed twice: wall time (groups `*/1thr`) and this thread's CPU time (groups
+//! `*/1thr-cpu`, from /proc/thread-self/schedstat: on a machine shared with other jobs the
+//! time spent waiting for a core is not counted; both runtimes run on the calling thread
+//! with one thread).
+#[path = "../tests/onnx_support/mod.rs"]
+mod onnx_support;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ecg_nn::{build, checkpoint, ModelSpec};
-use ecg_onnx::meta::{Aggregate, Deploy, Standardizer, Windows, FORMAT};
-use ecg_onnx::{OnnxModel, Weights};
+use ecg_onnx::OnnxModel;
+use std::time::Duration;
 use tch::{nn, Device, Kind, Tensor};
 
 const K: i64 = 5;
 
-fn deploy(spec: &ModelSpec) -> Deploy {
-    let n = spec.leads.len();
-    Deploy {
-        format: FORMAT.into(),
-        preset: spec.preset.clone(),
-        rate: 100,
-        leads: spec
-            .leads
-            .iter()
-            .map(|&l| ecg_nn::LEAD_NAMES[l].to_string())
-            .collect(),
-        bandpass: None,
-        pack_preprocessing: "none".into(),
-        standardizer: Standardizer {
-            mode: "none".into(),
-            mean: vec![0.0; n],
-            std: vec![1.0; n],
-        },
-        windows: Windows::Crop {
-            length: 250,
-            stride: 125,
-            aggregate: Aggregate::Max,
-        },
-        input_len: spec.fixed_length().then_some(spec.input_len as usize),
-        class_names: (0..spec.num_classes).map(|k| format!("c{k}")).collect(),
-        calibration: None,
-    }
+/// CPU time this thread has run (Linux; ns).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .expect("/proc/thread-self/schedstat")
+}
+
+/// `f` timed in wall time (group `{what}/1thr`) and in thread CPU time (`{what}/1thr-cpu`).
+fn both<R>(c: &mut Criterion, what: &str, id: BenchmarkId, mut f: impl FnMut() -> R) {
+    let mut g = c.benchmark_group(format!("{what}/1thr"));
+    g.sample_size(20);
+    g.bench_function(id.clone(), |b| b.iter(&mut f));
+    g.finish();
+    let mut g = c.benchmark_group(format!("{what}/1thr-cpu"));
+    g.sample_size(20);
+    g.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let c0 = cpu_ns();
+            for _ in 0..iters {
+                std::hint::black_box(f());
+            }
+            Duration::from_nanos(cpu_ns() - c0)
+        })
+    });
+    g.finish();
 }
 
 fn onnx(c: &mut Criterion) {
@@ -59,26 +67,31 @@ fn onnx(c: &mut Criterion) {
         let net = build(&vs.root(), &spec, Some(&e)).expect("build");
         let ck = dir.path().join(format!("{name}.safetensors"));
         checkpoint::save(&vs, &spec, &ck).expect("save");
-        let model = ecg_nn::export::to_onnx(&spec, Weights::read(&ck).expect("w"), &deploy(&spec))
-            .expect("export");
         let path = dir.path().join(format!("{name}.onnx"));
-        ecg_onnx::graph::write_model(&model, &path).expect("write");
+        onnx_support::write_bare(&ck, &path);
         let mut rt = OnnxModel::load(&path).expect("load");
         let c_ = leads.len() as i64;
         for (what, batch) in [("record_10s_100hz", 7i64), ("window", 1)] {
             let xs = Tensor::randn([batch, c_, 250], (Kind::Float, Device::Cpu));
             let v = Vec::<f32>::try_from(xs.flatten(0, -1)).expect("v");
             rt.forward(&v, batch as usize, 250).expect("warm-up plan");
-            let mut g = c.benchmark_group(format!("{what}/1thr"));
-            g.sample_size(30);
-            g.bench_function(BenchmarkId::new("libtorch", name), |b| {
-                b.iter(|| tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid()))
+            both(c, what, BenchmarkId::new("libtorch", name), || {
+                tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid())
             });
-            g.bench_function(BenchmarkId::new("tract", name), |b| {
-                b.iter(|| rt.forward(&v, batch as usize, 250).expect("forward"))
+            both(c, what, BenchmarkId::new("tract", name), || {
+                rt.forward(&v, batch as usize, 250).expect("forward")
             });
-            g.finish();
         }
+        let xs = Tensor::randn([7, c_, 250], (Kind::Float, Device::Cpu));
+        let v = Vec::<f32>::try_from(xs.flatten(0, -1)).expect("v");
+        both(c, "cold", BenchmarkId::new("libtorch", name), || {
+            let (_vs, net, _) = checkpoint::load(&ck, Device::Cpu).expect("load");
+            tch::no_grad(|| net.forward_t(&xs, false).logits.sigmoid())
+        });
+        both(c, "cold", BenchmarkId::new("tract", name), || {
+            let mut rt = OnnxModel::load(&path).expect("load");
+            rt.forward(&v, 7, 250).expect("forward")
+        });
     }
 }
 

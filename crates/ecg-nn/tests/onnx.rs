@@ -4,8 +4,9 @@
 //! dimension (and, outside the label-correlation family, the length) chosen at run time.
 //! Batch-norm statistics are set from the data (see `set_batch_norm`), so the inference-mode
 //! mapping is tested on a network whose probabilities are not all saturated.
+#[path = "onnx_support/mod.rs"]
+mod onnx_support;
 use ecg_nn::{build, checkpoint, ModelSpec, PRESETS};
-use ecg_onnx::meta::{Aggregate, Deploy, Standardizer, Windows, FORMAT};
 use ecg_onnx::{OnnxModel, Weights};
 use std::path::Path;
 use tch::{nn, Device, Kind, Tensor};
@@ -22,35 +23,6 @@ fn cooc(k: i64) -> Vec<f32> {
             }
         })
         .collect()
-}
-
-fn deploy(spec: &ModelSpec) -> Deploy {
-    let n = spec.leads.len();
-    Deploy {
-        format: FORMAT.into(),
-        preset: spec.preset.clone(),
-        rate: 100,
-        leads: spec
-            .leads
-            .iter()
-            .map(|&l| ecg_nn::LEAD_NAMES[l].to_string())
-            .collect(),
-        bandpass: None,
-        pack_preprocessing: "none".into(),
-        standardizer: Standardizer {
-            mode: "none".into(),
-            mean: vec![0.0; n],
-            std: vec![1.0; n],
-        },
-        windows: Windows::Crop {
-            length: spec.input_len as usize,
-            stride: spec.input_len as usize / 2,
-            aggregate: Aggregate::Max,
-        },
-        input_len: spec.fixed_length().then_some(spec.input_len as usize),
-        class_names: (0..spec.num_classes).map(|k| format!("c{k}")).collect(),
-        calibration: None,
-    }
 }
 
 /// Batch-norm affine parameters perturbed, then running statistics set from the data: 20
@@ -100,10 +72,8 @@ fn check(spec: &ModelSpec, dir: &Path, inputs: &[Tensor], tol: f32) {
     set_batch_norm(&vs, net.as_ref(), &inputs[0]);
     let ck = dir.join(format!("{}-{}.safetensors", spec.preset, spec.leads.len()));
     checkpoint::save(&vs, spec, &ck).expect("save");
-    let model = ecg_nn::export::to_onnx(spec, Weights::read(&ck).expect("weights"), &deploy(spec))
-        .expect("export");
     let onnx = ck.with_extension("onnx");
-    ecg_onnx::graph::write_model(&model, &onnx).expect("write");
+    onnx_support::write_bare(&ck, &onnx);
     let mut rt = OnnxModel::load(&onnx).expect("load");
     let mut informative = 0;
     for x in inputs {
@@ -224,16 +194,24 @@ fn a_checkpoint_that_disagrees_with_its_spec_is_refused() {
         c.hidden = 48;
         c.embed_hidden = 48;
     }
-    let e = ecg_nn::export::to_onnx(&other, Weights::read(&ck).expect("w"), &deploy(&other))
-        .expect_err("mismatch");
+    let e = ecg_nn::export::to_onnx(
+        &other,
+        Weights::read(&ck).expect("w"),
+        &onnx_support::bare_deploy(&other),
+    )
+    .expect_err("mismatch");
     assert!(e.to_string().contains("expected"), "{e}");
     // A spec that uses fewer tensors than stored (backbone-only on a full checkpoint).
     let mut fewer = spec.clone();
     if let ecg_nn::ArchConfig::LabelCorr(c) = &mut fewer.arch {
         c.variant = ecg_nn::Variant::BackboneOnly;
     }
-    let e = ecg_nn::export::to_onnx(&fewer, Weights::read(&ck).expect("w"), &deploy(&fewer))
-        .expect_err("unused");
+    let e = ecg_nn::export::to_onnx(
+        &fewer,
+        Weights::read(&ck).expect("w"),
+        &onnx_support::bare_deploy(&fewer),
+    )
+    .expect_err("unused");
     assert!(
         e.to_string().contains("tensors the spec does not use")
             || e.to_string().contains("head.weight"),
