@@ -352,7 +352,7 @@ fn same_kind(grads: &[Tensor], values: &Tensor) -> bool {
 /// there, overlapping what is left of backward, the step's `values` riding in the last
 /// bucket. With one bucket the buffer layout and arithmetic are exactly [`reduce_step`]'s,
 /// so the two give the same bits (a resumed run, whose first step is the plain one, stays
-/// bit-exact for any number of ranks; with several buckets, for 2 ranks).
+/// bit-exact by construction; with several buckets, for 2 ranks).
 pub struct GradSync<'a> {
     coll: &'a dyn Collective,
     overlap: bool,
