@@ -1,4 +1,7 @@
 fn main() {
     ecg_torch_build::link_libtorch();
     ecg_torch_build::compile_cpp("csrc/autocast.cpp", "ecg_autocast");
+    ecg_torch_build::compile_cpp("csrc/optim.cpp", "ecg_optim");
+    ecg_torch_build::compile_cpp("csrc/profiler.cpp", "ecg_profiler");
+    ecg_torch_build::compile_cpp("csrc/stream.cpp", "ecg_stream");
 }

@@ -82,6 +82,7 @@ fn run() -> Result<()> {
             }
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
+            let opts = opts.resolve_device(&ecg)?;
             match (plan, seeds_spec) {
                 (Some(p), _) => xtask::pipelines::run(&root, &ecg, &p, &opts).map(|_| ()),
                 (None, Some(spec)) => {
@@ -101,6 +102,7 @@ fn run() -> Result<()> {
             };
             setup::ensure(&root)?;
             let ecg = reproduce::ecg_binary(&root)?;
+            let opts = opts.resolve_device(&ecg)?;
             match list {
                 Some(list) => seeds::run(&root, &ecg, &opts, &list).map(|_| ()),
                 None => reproduce::run(&root, &ecg, &opts).map(|_| ()),

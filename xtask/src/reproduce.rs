@@ -29,7 +29,8 @@ options:
                       baselines, LCD pretraining + probe/fine-tuning, the configs'
                       epochs). Default: quick.
   --out DIR           run folder. Default: runs/ptbxl-<profile> (demo: runs/demo).
-  --device D          cpu or cuda (default: cpu; cuda fails clearly without a GPU).
+  --device D          auto, cpu or cuda (default: auto: cuda when the `ecg-torch` beside
+                      `ecg` sees a CUDA device, else cpu; the report's header says which).
   --tasks T1,T2       only these label tasks (demo default: superdiagnostic).
   --epochs N          override every model's epochs.
   --force STAGE       redo STAGE (and, through fingerprints, what depends on it); repeatable;
@@ -86,7 +87,10 @@ pub struct Options {
     pub data: Option<PathBuf>,
     pub profile: Profile,
     pub out: Option<PathBuf>,
+    /// `cpu` or `cuda` once resolved (`auto` until [`Options::resolve_device`]).
     pub device: String,
+    /// The device was chosen by `--device auto` (said in run.json and the report header).
+    pub device_auto: bool,
     pub tasks: Option<Vec<String>>,
     pub epochs: Option<usize>,
     pub force: Vec<String>,
@@ -112,7 +116,8 @@ impl Options {
             data: None,
             profile: Profile::Quick,
             out: None,
-            device: "cpu".into(),
+            device: "auto".into(),
+            device_auto: false,
             tasks: None,
             epochs: None,
             force: vec![],
@@ -144,8 +149,8 @@ impl Options {
                 "--out" => o.out = Some(PathBuf::from(val("--out")?)),
                 "--device" => {
                     o.device = val("--device")?;
-                    if o.device != "cpu" && o.device != "cuda" {
-                        bail!("--device must be cpu or cuda, not `{}`", o.device);
+                    if !["auto", "cpu", "cuda"].contains(&o.device.as_str()) {
+                        bail!("--device must be auto, cpu or cuda, not `{}`", o.device);
                     }
                 }
                 "--tasks" => {
@@ -590,6 +595,61 @@ pub fn build_ecg(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+impl Options {
+    /// Resolves `--device auto` once, before any stage: `cuda` when the `ecg-torch` beside
+    /// `ecg` (libtorch) sees a CUDA device, else `cpu`.
+    pub fn resolve_device(mut self, ecg: &Path) -> Result<Options> {
+        if self.device == "auto" {
+            self.device = if cuda_visible(ecg)? { "cuda" } else { "cpu" }.into();
+            self.device_auto = true;
+            eprintln!("--device auto: the stages run on {}", self.device);
+        }
+        Ok(self)
+    }
+
+    /// The device as run.json (and the report's header) states it.
+    pub fn device_label(&self) -> String {
+        if self.device_auto {
+            let why = if self.device == "cuda" {
+                "a CUDA device is visible"
+            } else {
+                "no CUDA device is visible"
+            };
+            format!("{} (--device auto: {why})", self.device)
+        } else {
+            self.device.clone()
+        }
+    }
+}
+
+/// Whether libtorch, as the `ecg-torch` beside `ecg` links it, sees a CUDA device
+/// (`ecg-torch doctor --json`: `cuda_available`).
+fn cuda_visible(ecg: &Path) -> Result<bool> {
+    let torch = torch_beside(ecg);
+    let out = Command::new(&torch)
+        .args(["doctor", "--json"])
+        .output()
+        .with_context(|| format!("running {} doctor --json", torch.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} doctor --json failed ({}): {}",
+            torch.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("{} doctor --json: not JSON", torch.display()))?;
+    v.get("cuda_available")
+        .and_then(serde_json::Value::as_bool)
+        .with_context(|| {
+            format!(
+                "{} doctor --json: no boolean `cuda_available`",
+                torch.display()
+            )
+        })
+}
+
 /// Run the whole pipeline with the given `ecg` binary.
 pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
     let tasks = opts.tasks();
@@ -687,7 +747,7 @@ pub fn run(root: &Path, ecg: &Path, opts: &Options) -> Result<PathBuf> {
             "n_records": n_records,
             "profile": profile,
             "tasks": tasks,
-            "device": opts.device,
+            "device": opts.device_label(),
             "seed": opts.seed,
             "data_seed": if opts.demo { json!(opts.data_seed.unwrap_or(opts.seed)) } else { json!(null) },
             "nproc": opts.nproc.unwrap_or(1),

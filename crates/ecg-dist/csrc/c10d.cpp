@@ -19,10 +19,13 @@
 // headers, -DUSE_C10D_NCCL).
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <torch/csrc/autograd/functions/accumulate_grad.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
 
 #ifdef ECG_DIST_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -32,6 +35,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -41,6 +45,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -407,6 +413,76 @@ c10::intrusive_ptr<c10d::Backend> make_backend(int kind, const c10::intrusive_pt
   throw std::runtime_error("unknown backend code " + std::to_string(kind));
 }
 
+// ---- The data-parallel step's gradient all-reduce, overlapped with backward ----------------
+//
+// libtorch's own DDP engine, c10d::Reducer (what torch.nn.parallel.DistributedDataParallel
+// drives from Python), driven from here: it registers a hook on every parameter's gradient
+// accumulator, copies each gradient into its bucket as backward produces it, and starts the
+// bucket's all-reduce as soon as the bucket is full, while backward goes on; the autograd
+// engine's final callback waits for the buckets and copies the averaged gradients back.
+//
+// The all-reduce itself is our comm hook (StepHook), DDP's default hook (divide by the world
+// size, then sum) plus one thing: the last bucket carries the step's own vector (loss parts,
+// non-finite flag, control flags), appended to the bucket's buffer, so that the step needs no
+// collective of its own. Buckets are never rebuilt (the Reducer's rebuild would reorder them
+// by readiness and broadcast the new order, a collective of its own): the layout stays the
+// one given at construction, the parameters in the optimizer's order.
+struct StepHook final : c10d::CommHookInterface {
+  explicit StepHook(Group* g) : group(g) {}
+
+  c10::intrusive_ptr<c10::ivalue::Future> runHook(c10d::GradBucket& bucket) override {
+    at::NoGradGuard no_grad;
+    const at::Tensor& buf = bucket.getBufferRef();
+    const int64_t n = buf.numel();
+    at::Tensor vals = bucket.isLast() ? values : at::Tensor();
+    at::Tensor flat = buf.div(group->world);
+    if (vals.defined()) flat = at::cat({flat, vals.reshape({-1}).to(buf.options())});
+    std::vector<at::Tensor> ts{flat};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp::SUM;
+    c10::intrusive_ptr<c10d::Work> work;
+    {
+      std::lock_guard<std::mutex> lock(group->mutex);
+      work = group->backend->allreduce(ts, opts);
+    }
+    started.fetch_add(1);
+    return work->getFuture()->then(
+        [flat, n, vals](c10::ivalue::Future& f) -> c10::IValue {
+          (void)f.value();  // rethrows the collective's error
+          if (vals.defined()) {
+            at::NoGradGuard g;
+            vals.copy_(flat.narrow(0, n, vals.numel()).view_as(vals));
+          }
+          return c10::IValue(flat.narrow(0, 0, n));
+        },
+        c10::TensorType::get());
+  }
+
+  at::Tensor parseHookResult(const c10::IValue& result) override { return result.toTensor(); }
+
+  Group* group;
+  // The step's vector: summed over the ranks, in place, by the last bucket's all-reduce.
+  at::Tensor values;
+  std::atomic<int64_t> started{0};
+};
+
+struct StepReducer {
+  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  std::unique_ptr<c10d::Reducer> reducer;
+  StepHook* hook = nullptr;  // owned by `reducer`
+  int64_t buckets = 0;
+};
+
+c10::intrusive_ptr<c10d::ProcessGroup> process_group_of(Group& g) {
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(g.store, g.rank, g.world);
+  const auto type = g.backend_kind == kNccl ? c10d::ProcessGroup::BackendType::NCCL
+                                            : c10d::ProcessGroup::BackendType::GLOO;
+  const auto device = g.backend_kind == kNccl ? c10::DeviceType::CUDA : c10::DeviceType::CPU;
+  pg->setBackend(device, type, g.backend);
+  pg->setDefaultBackend(type);
+  return pg;
+}
+
 }  // namespace
 
 extern "C" {
@@ -542,6 +618,98 @@ int ecg_dist_destroy(void* group, char** err) {
   if (g->hosts_store) guarded(nullptr, [&] { await_byes(*g); });
   guarded(nullptr, [&] { delete g; });
   return rc;
+}
+
+// A Reducer over the `n` parameters (their order is the buckets' order), with buckets of
+// about `bucket_bytes` (one bucket when every gradient fits). NULL and `err` on failure.
+void* ecg_dist_reducer_new(void* group, void** params, size_t n, int64_t bucket_bytes,
+                           char** err) {
+  StepReducer* out = nullptr;
+  guarded(err, [&] {
+    auto& g = *static_cast<Group*>(group);
+    std::vector<at::Tensor> ps;
+    for (size_t i = 0; i < n; ++i) ps.push_back(tensor_at(params[i]));
+    if (ps.empty()) throw std::runtime_error("a reducer needs at least one parameter");
+    auto r = std::make_unique<StepReducer>();
+    r->pg = process_group_of(g);
+    auto [buckets, limits] = c10d::compute_bucket_assignment_by_size(
+        ps, {static_cast<size_t>(bucket_bytes)}, std::vector<bool>(ps.size(), false));
+    // As DDP does: gradients come in roughly the reverse of the parameters' order, and the
+    // Reducer reduces its buckets in index order.
+    std::reverse(buckets.begin(), buckets.end());
+    std::vector<int64_t> caps(limits.rbegin(), limits.rend());
+    r->buckets = static_cast<int64_t>(buckets.size());
+    std::unordered_map<size_t, std::string> names;
+    r->reducer = std::make_unique<c10d::Reducer>(
+        ps, buckets, r->pg, std::vector<bool>(ps.size(), false), bucket_bytes,
+        /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false, names,
+        /*first_bucket_bytes_cap=*/bucket_bytes, /*skip_all_reduce_unused_params=*/false,
+        /*use_python_reducer=*/false, caps);
+    auto hook = std::make_unique<StepHook>(&g);
+    r->hook = hook.get();
+    r->reducer->register_comm_hook(std::move(hook));
+    out = r.release();
+  });
+  return out;
+}
+
+// Number of buckets (= all-reduces per step).
+int64_t ecg_dist_reducer_buckets(void* reducer) {
+  return static_cast<StepReducer*>(reducer)->buckets;
+}
+
+// Before the step's backward: the next backward's gradients are reduced as they come, and
+// `values` (may be NULL) is summed over the ranks with the last bucket.
+int ecg_dist_reducer_prepare(void* reducer, void* values, char** err) {
+  return guarded(err, [&] {
+    auto* r = static_cast<StepReducer*>(reducer);
+    r->hook->values = values != nullptr ? tensor_at(values) : at::Tensor();
+    r->reducer->prepare_for_backward({});
+  });
+}
+
+int64_t ecg_dist_reducer_started(void* reducer) {
+  return static_cast<StepReducer*>(reducer)->hook->started.load();
+}
+
+void ecg_dist_reducer_free(void* reducer) {
+  guarded(nullptr, [&] { delete static_cast<StepReducer*>(reducer); });
+}
+
+// For each of the `n` parameters, the order in which backward of `loss` will make its
+// gradient ready: the sequence number of the last autograd node feeding it (the smallest
+// one: the engine runs nodes in decreasing sequence number, and a parameter's gradient is
+// accumulated once its last consumer has run), or -1 when `loss` does not depend on it.
+// Sorted ascending, the parameters are in the order the forward pass used them.
+int ecg_dist_grad_ready_keys(void* loss, void** params, size_t n, int64_t* keys, char** err) {
+  return guarded(err, [&] {
+    std::unordered_map<const c10::TensorImpl*, size_t> index;
+    for (size_t i = 0; i < n; ++i) {
+      index[tensor_at(params[i]).unsafeGetTensorImpl()] = i;
+      keys[i] = -1;
+    }
+    auto root = tensor_at(loss).grad_fn();
+    if (!root) return;
+    std::vector<torch::autograd::Node*> stack{root.get()};
+    std::unordered_set<torch::autograd::Node*> seen{root.get()};
+    while (!stack.empty()) {
+      auto* node = stack.back();
+      stack.pop_back();
+      const auto k = static_cast<int64_t>(node->sequence_nr());
+      for (const auto& e : node->next_edges()) {
+        auto* f = e.function.get();
+        if (f == nullptr) continue;
+        if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(f)) {
+          auto it = index.find(acc->variable.unsafeGetTensorImpl());
+          if (it != index.end() && (keys[it->second] < 0 || k < keys[it->second])) {
+            keys[it->second] = k;
+          }
+        } else if (seen.insert(f).second) {
+          stack.push_back(f);
+        }
+      }
+    }
+  });
 }
 
 }  // extern "C"

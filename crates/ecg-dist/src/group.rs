@@ -58,6 +58,63 @@ extern "C" {
         err: *mut *mut c_char,
     ) -> i32;
     fn ecg_dist_note_lost(group: *mut c_void, linger_ms: i64, lost: *const i32, n_lost: usize);
+    fn ecg_dist_reducer_new(
+        group: *mut c_void,
+        params: *const *mut c_void,
+        n: usize,
+        bucket_bytes: i64,
+        err: *mut *mut c_char,
+    ) -> *mut c_void;
+    fn ecg_dist_reducer_buckets(reducer: *mut c_void) -> i64;
+    fn ecg_dist_reducer_prepare(
+        reducer: *mut c_void,
+        values: *mut c_void,
+        err: *mut *mut c_char,
+    ) -> i32;
+    fn ecg_dist_reducer_started(reducer: *mut c_void) -> i64;
+    fn ecg_dist_reducer_free(reducer: *mut c_void);
+    fn ecg_dist_grad_ready_keys(
+        loss: *mut c_void,
+        params: *const *mut c_void,
+        n: usize,
+        keys: *mut i64,
+        err: *mut *mut c_char,
+    ) -> i32;
+}
+
+/// `params` (those `loss` depends on) in the order its forward pass used them, i.e. the
+/// reverse of the order backward will make their gradients ready (read from the autograd
+/// graph of `loss`, before backward). Parameters `loss` does not depend on are left out.
+/// Deterministic: every rank running the same network gets the same order.
+pub fn forward_order(loss: &Tensor, params: &[Tensor]) -> Result<Vec<Tensor>, String> {
+    let ptrs = raw_ptrs(params);
+    let mut keys = vec![-1i64; params.len()];
+    let mut err = std::ptr::null_mut();
+    // SAFETY: `loss` and `params` are borrowed for the call; `keys` holds one slot per
+    // parameter; the shim catches every C++ exception.
+    let rc = unsafe {
+        ecg_dist_grad_ready_keys(
+            loss.as_ptr() as *mut c_void,
+            ptrs.as_ptr(),
+            ptrs.len(),
+            keys.as_mut_ptr(),
+            &mut err,
+        )
+    };
+    if rc != 0 {
+        return Err(take_err(err));
+    }
+    let mut order: Vec<(i64, usize)> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, &k)| k >= 0)
+        .map(|(i, &k)| (k, i))
+        .collect();
+    order.sort_unstable();
+    Ok(order
+        .into_iter()
+        .map(|(_, i)| params[i].shallow_clone())
+        .collect())
 }
 
 /// The longest one reading of the store's counters may take.
@@ -399,6 +456,83 @@ impl ProcessGroup {
         // nulled first).
         let rc = unsafe { ecg_dist_destroy(raw, &mut err) };
         self.check("destroy", rc, err)
+    }
+}
+
+/// libtorch's DDP engine (`c10d::Reducer`) over a set of parameters of this group: once
+/// [`GradReducer::prepare`] has been called before a backward pass, that backward pass
+/// averages the parameters' gradients over the ranks as it produces them. Gradients go into
+/// buckets (the parameters' order, reversed as DDP does, about `bucket_bytes` each) and each
+/// bucket's all-reduce starts as soon as its last gradient is ready, overlapping the rest of
+/// backward; backward returns with the averaged gradients. The last bucket also carries a
+/// vector of the step's values, summed in place. Every rank must make the same reducer
+/// (same parameters in the same order) and prepare before every backward pass.
+pub struct GradReducer<'g> {
+    raw: *mut c_void,
+    group: &'g ProcessGroup,
+}
+
+impl ProcessGroup {
+    /// A reducer over `params` (every one must get a gradient in each backward pass that
+    /// follows a `prepare`), with buckets of about `bucket_bytes`.
+    pub fn grad_reducer(
+        &self,
+        params: &[Tensor],
+        bucket_bytes: usize,
+    ) -> Result<GradReducer<'_>, DistError> {
+        let ptrs = raw_ptrs(params);
+        let cap = i64::try_from(bucket_bytes.max(1)).unwrap_or(i64::MAX);
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `ptrs` point at tensors borrowed for the call (the shim keeps its own
+        // references); the shim catches every C++ exception.
+        let raw =
+            unsafe { ecg_dist_reducer_new(self.raw, ptrs.as_ptr(), ptrs.len(), cap, &mut err) };
+        if raw.is_null() {
+            return Err(self.collective_err("grad_reducer", take_err(err)));
+        }
+        Ok(GradReducer { raw, group: self })
+    }
+}
+
+impl<'g> GradReducer<'g> {
+    /// The group the reducer all-reduces over.
+    pub fn group(&self) -> &'g ProcessGroup {
+        self.group
+    }
+
+    /// Buckets, i.e. all-reduces per backward pass.
+    pub fn buckets(&self) -> usize {
+        // SAFETY: a live reducer.
+        usize::try_from(unsafe { ecg_dist_reducer_buckets(self.raw) }).unwrap_or(0)
+    }
+
+    /// All-reduces started since the reducer was made.
+    pub fn collectives_started(&self) -> u64 {
+        // SAFETY: a live reducer.
+        u64::try_from(unsafe { ecg_dist_reducer_started(self.raw) }).unwrap_or(0)
+    }
+
+    /// Arms the next backward pass: its gradients are averaged over the ranks, and `values`
+    /// (kept alive by the reducer until the next prepare) is summed over them in place.
+    pub fn prepare(&mut self, values: Option<&Tensor>) -> Result<(), DistError> {
+        let v = values.map_or(std::ptr::null_mut(), |t| t.as_ptr() as *mut c_void);
+        let mut err = std::ptr::null_mut();
+        // SAFETY: a live reducer; the shim copies the at::Tensor handle (a reference count).
+        let rc = unsafe { ecg_dist_reducer_prepare(self.raw, v, &mut err) };
+        self.group.check("grad_reducer.prepare", rc, err)
+    }
+
+    /// The error of a backward pass that failed in its all-reduce, with the lost-rank probe.
+    pub fn backward_error(&self, message: String) -> DistError {
+        self.group
+            .collective_err("all_reduce (in backward)", message)
+    }
+}
+
+impl Drop for GradReducer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: made by ecg_dist_reducer_new, freed once; it removes its autograd hooks.
+        unsafe { ecg_dist_reducer_free(self.raw) };
     }
 }
 

@@ -21,7 +21,7 @@ mod nodelist;
 mod peers;
 
 pub use error::DistError;
-pub use group::{build_notes, compiled_backends, ProcessGroup};
+pub use group::{build_notes, compiled_backends, forward_order, GradReducer, ProcessGroup};
 pub use launch::{Launch, LaunchSource, DEFAULT_SLURM_PORT_BASE};
 pub use nodelist::{expand_nodelist, first_host};
 

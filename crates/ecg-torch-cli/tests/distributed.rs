@@ -169,3 +169,58 @@ fn a_killed_rank_stops_the_other_and_two_rank_runs_resume_bit_for_bit() {
     );
     assert_eq!(world(&d.join("runs/k"))["bit_exact"], true);
 }
+
+/// `--profile-steps` under 2 ranks: rank 0's summary shows one collective per step (the
+/// gradients with the loss parts and flags; buffers not broadcast), started by libtorch's DDP
+/// engine inside backward, no host sync in a step that does not log, and clipping + AdamW in
+/// at most 40 top-level ATen ops. With small buckets (`train.bucket_mb`) the step makes one
+/// all-reduce per bucket, every one started during backward, with backward still computing
+/// gradients after the first has started: the all-reduce overlaps backward.
+#[test]
+fn a_profiled_two_rank_step_makes_one_collective_and_no_host_sync() {
+    let Some((src, torchrun)) = inputs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    pack(&src, d);
+    let steps = |run: &str, extra: &str| -> Vec<serde_json::Value> {
+        let extra = format!("stop_after_steps = 5\nbroadcast_buffers = false\n{extra}");
+        let c = config(
+            d,
+            &format!("{run}.toml"),
+            "resnet1d_wang",
+            &format!("runs/{run}"),
+            1,
+            &extra,
+        );
+        torchrun2(
+            &torchrun,
+            d,
+            &["train", "--config", &c, "--profile-steps", "2:5"],
+        );
+        let p = d.join(format!("runs/{run}/profile/summary.json"));
+        let text = std::fs::read_to_string(p).expect("summary");
+        let summary: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let steps = summary["steps"].as_array().expect("steps").clone();
+        assert_eq!(steps.len(), 3, "{text}");
+        steps
+    };
+    for s in steps("p", "") {
+        assert_eq!(s["collectives"], 1, "{s}");
+        assert_eq!(s["collectives_in_backward"], 1, "{s}");
+        assert_eq!(s["host_syncs"], 0, "{s}");
+        let ops = s["optimizer_aten_ops"].as_u64().expect("ops");
+        assert!((1..=40).contains(&ops), "{s}");
+    }
+    for s in steps("b", "bucket_mb = 0.1") {
+        let n = s["collectives"].as_u64().expect("collectives");
+        assert!(n > 1, "{s}");
+        assert_eq!(s["collectives_in_backward"], n, "{s}");
+        let after = s["backward_fns_after_first_collective"]
+            .as_u64()
+            .expect("fns");
+        assert!(after > 0, "{s}");
+        assert_eq!(s["host_syncs"], 0, "{s}");
+    }
+}

@@ -34,6 +34,7 @@ fn opts(data: &Path, out: &Path) -> Options {
         profile: Profile::Quick,
         out: Some(out.to_path_buf()),
         device: "cpu".into(),
+        device_auto: false,
         tasks: Some(vec!["superdiagnostic".into()]),
         epochs: Some(1),
         force: vec![],

@@ -16,6 +16,7 @@ fn opts(out: &Path, data: Option<PathBuf>, records: usize) -> Options {
         profile: Profile::Quick,
         out: Some(out.to_path_buf()),
         device: "cpu".into(),
+        device_auto: false,
         tasks: None,
         epochs: Some(1),
         force: vec![],

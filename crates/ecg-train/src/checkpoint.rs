@@ -1,39 +1,11 @@
-//! Run-folder files: atomic writes, the preprocessing sidecar (`<ckpt>.train.json`) that
-//! lets eval/predict rebuild the whole input pipeline from a checkpoint alone, and the
-//! resume state (`checkpoint-last.state.json`).
+//! Run-folder files: the preprocessing sidecar (`<ckpt>.train.json`) that lets
+//! eval/predict rebuild the whole input pipeline from a checkpoint alone, the resume state
+//! (`checkpoint-last.state.json`) and the world record. Atomic writes are [`crate::files`]'s.
 use crate::config::{InputMode, StandardizeMode, TrainConfig};
 use crate::error::TrainError;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+pub use crate::files::{read_json, rename, tmp_path, with_suffix, write_atomic, write_json};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-
-/// `path` with `suffix` appended to its file name (`a.safetensors` + `.json`).
-pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_os_string();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// A temporary sibling of `path` (same folder, so the rename is atomic). Keeps the
-/// extension, which decides the format of tch's writers.
-pub fn tmp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".tmp-{}-{name}", std::process::id()))
-}
-
-/// Renames `tmp` onto `dst`.
-pub fn rename(tmp: &Path, dst: &Path) -> Result<(), TrainError> {
-    std::fs::rename(tmp, dst).map_err(|e| TrainError::io(dst, e))
-}
-
-/// Writes bytes atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes).map_err(|e| TrainError::io(&tmp, e))?;
-    rename(&tmp, path)
-}
 
 /// Writes the files of one checkpoint as a whole: `write` puts them into a staging folder
 /// (`<root>/.staging-<name>`, the same file names as in `root`), then each is renamed into
@@ -111,24 +83,6 @@ impl Resume {
             Resume::Auto => run.state().is_file(),
         }
     }
-}
-
-/// Writes pretty JSON atomically.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrainError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| TrainError::Json {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    write_atomic(path, text.as_bytes())
-}
-
-/// Reads JSON.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, TrainError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| TrainError::Json {
-        path: path.to_path_buf(),
-        source: e,
-    })
 }
 
 /// Standardisation parameters fitted on the training folds: one (mean, std) per input

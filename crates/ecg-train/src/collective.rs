@@ -15,6 +15,12 @@
 //! - [`average_gradients`]: gradients are summed across ranks in flat buckets of about
 //!   [`BUCKET_BYTES`] and divided by the world size, before clipping and the optimizer step
 //!   (DDP's gradient hooks), so the optimizer sees the gradient of the global batch mean.
+//! - [`GradSync`]: the training step's gradient averaging. Its first step in a process is one
+//!   all-reduce after backward ([`reduce_step`]); from then on libtorch's DDP engine
+//!   (`c10d::Reducer`, through ecg-dist) averages the gradients during backward, each
+//!   bucket's all-reduce overlapping the rest of backward. Either way the step's loss parts
+//!   and flags travel in the same all-reduce as the gradients: one collective per step
+//!   while every gradient fits one bucket (`train.bucket_mb`, 25 MB as DDP).
 use crate::error::TrainError;
 use tch::{nn, Tensor};
 
@@ -41,6 +47,25 @@ pub trait Collective {
     fn all_gather(&self, t: &Tensor) -> Result<Tensor, TrainError>;
     /// Returns once every rank has called it.
     fn barrier(&self) -> Result<(), TrainError>;
+    /// libtorch's DDP engine over `params` (each takes a gradient in every backward pass),
+    /// with buckets of about `bucket_bytes`; `None` where the group has none (one process).
+    fn grad_reducer<'s>(
+        &'s self,
+        _params: &[Tensor],
+        _bucket_bytes: usize,
+    ) -> Result<Option<Box<dyn StepReduce + 's>>, TrainError> {
+        Ok(None)
+    }
+}
+
+/// A DDP engine armed before each backward pass (see [`GradSync`]).
+pub trait StepReduce {
+    /// The next backward pass averages the gradients over the ranks and sums `values`.
+    fn prepare(&mut self, values: &Tensor) -> Result<(), TrainError>;
+    /// The error of a backward pass whose all-reduce failed.
+    fn backward_error(&self, message: String) -> TrainError;
+    /// All-reduces per backward pass.
+    fn buckets(&self) -> usize;
 }
 
 /// One process: every operation is the identity.
@@ -95,6 +120,30 @@ impl Collective for ecg_dist::ProcessGroup {
     }
     fn barrier(&self) -> Result<(), TrainError> {
         ecg_dist::ProcessGroup::barrier(self).map_err(|e| dist_error(self, e))
+    }
+    fn grad_reducer<'s>(
+        &'s self,
+        params: &[Tensor],
+        bucket_bytes: usize,
+    ) -> Result<Option<Box<dyn StepReduce + 's>>, TrainError> {
+        let r = ecg_dist::ProcessGroup::grad_reducer(self, params, bucket_bytes)
+            .map_err(|e| dist_error(self, e))?;
+        Ok(Some(Box::new(r)))
+    }
+}
+
+impl StepReduce for ecg_dist::GradReducer<'_> {
+    fn prepare(&mut self, values: &Tensor) -> Result<(), TrainError> {
+        ecg_dist::GradReducer::prepare(self, Some(values)).map_err(|e| dist_error(self.group(), e))
+    }
+    fn backward_error(&self, message: String) -> TrainError {
+        dist_error(
+            self.group(),
+            ecg_dist::GradReducer::backward_error(self, message),
+        )
+    }
+    fn buckets(&self) -> usize {
+        ecg_dist::GradReducer::buckets(self)
     }
 }
 
@@ -248,6 +297,134 @@ pub fn average_gradients(c: &dyn Collective, params: &[Tensor]) -> Result<(), Tr
         })?;
     }
     Ok(())
+}
+
+/// The step's one collective, after backward: the gradients of `params` (those that have
+/// one), divided by the world size, and the step's vector `values` ([`crate::steplog`]: loss
+/// parts, non-finite flag, control flags, float32) summed over the ranks in a single
+/// all-reduce (libtorch's c10d flattens tensors of one kind into one buffer). `values` stays
+/// a sum. Dividing first, as DDP's own hook does, makes this the same arithmetic, in the same
+/// buffer layout, as [`GradSync`]'s overlapped all-reduce of one bucket. Nothing happens for
+/// one process.
+pub fn reduce_step(
+    c: &dyn Collective,
+    params: &[Tensor],
+    values: &Tensor,
+) -> Result<(), TrainError> {
+    let w = c.world_size();
+    if w == 1 {
+        return Ok(());
+    }
+    let mut ts = grads_of(params);
+    if !same_kind(&ts, values) {
+        // Gradients of another kind travel in buckets of their own (more collectives).
+        average_gradients(c, params)?;
+        return tch::no_grad(|| c.all_reduce_sum(std::slice::from_ref(values)))
+            .map_err(|e| context(c, "the step's all-reduce", e));
+    }
+    crate::shim::foreach_div(&ts, w as f64)?;
+    ts.push(values.shallow_clone());
+    tch::no_grad(|| c.all_reduce_sum(&ts)).map_err(|e| context(c, "the step's all-reduce", e))
+}
+
+fn grads_of(params: &[Tensor]) -> Vec<Tensor> {
+    params
+        .iter()
+        .map(Tensor::grad)
+        .filter(Tensor::defined)
+        .collect()
+}
+
+fn same_kind(grads: &[Tensor], values: &Tensor) -> bool {
+    grads
+        .iter()
+        .all(|g| g.kind() == values.kind() && g.device() == values.device())
+}
+
+/// The training step's backward pass and gradient averaging (see the module's notes).
+///
+/// A process's first step reads, from the autograd graph of its loss, the parameters the
+/// network uses in the order the forward pass used them ([`ecg_dist::forward_order`]), runs
+/// backward, then [`reduce_step`] over them in that order. From the next step on, libtorch's
+/// DDP engine (`c10d::Reducer`) over the same parameters averages the gradients during
+/// backward: buckets in the reverse of that order (the order backward makes gradients
+/// ready, as DDP's), each bucket's all-reduce started as soon as its gradients are all
+/// there, overlapping what is left of backward, the step's `values` riding in the last
+/// bucket. With one bucket the buffer layout and arithmetic are exactly [`reduce_step`]'s,
+/// so the two give the same bits (a resumed run, whose first step is the plain one, stays
+/// bit-exact by construction; with several buckets, for 2 ranks).
+pub struct GradSync<'a> {
+    coll: &'a dyn Collective,
+    overlap: bool,
+    bucket_bytes: usize,
+    /// The parameters in forward order, read in the first step.
+    order: Option<Vec<Tensor>>,
+    reducer: Option<Box<dyn StepReduce + 'a>>,
+}
+
+impl<'a> GradSync<'a> {
+    pub fn new(coll: &'a dyn Collective, overlap: bool, bucket_mb: f64) -> GradSync<'a> {
+        GradSync {
+            coll,
+            overlap: overlap && coll.world_size() > 1,
+            bucket_bytes: (bucket_mb * 1024.0 * 1024.0) as usize,
+            order: None,
+            reducer: None,
+        }
+    }
+
+    /// All-reduces per step once the DDP engine runs (`None` before, or without one).
+    pub fn buckets(&self) -> Option<usize> {
+        self.reducer.as_ref().map(|r| r.buckets())
+    }
+
+    /// `loss.backward()`, with the gradients averaged and `values` summed over the ranks
+    /// when the DDP engine runs; otherwise [`GradSync::after_backward`] does it.
+    pub fn backward(
+        &mut self,
+        loss: &Tensor,
+        params: &[Tensor],
+        values: &Tensor,
+    ) -> Result<(), TrainError> {
+        if self.order.is_none() && self.coll.world_size() > 1 {
+            let order = ecg_dist::forward_order(loss, params).map_err(|e| {
+                TrainError::Other(format!("reading the autograd graph's parameter order: {e}"))
+            })?;
+            self.order = Some(order);
+        }
+        match &mut self.reducer {
+            Some(r) => {
+                r.prepare(values)?;
+                loss.f_backward()
+                    .map_err(|e| context(self.coll, "backward", r.backward_error(e.to_string())))
+            }
+            None => loss
+                .f_backward()
+                .map_err(|e| TrainError::Other(format!("backward: {e}"))),
+        }
+    }
+
+    /// After [`GradSync::backward`]: the plain all-reduce when the DDP engine did not run,
+    /// and the engine made for the next steps.
+    pub fn after_backward(&mut self, params: &[Tensor], values: &Tensor) -> Result<(), TrainError> {
+        if self.reducer.is_some() {
+            return Ok(());
+        }
+        let params = self.order.as_deref().unwrap_or(params);
+        reduce_step(self.coll, params, values)?;
+        let with_grad: Vec<Tensor> = params
+            .iter()
+            .filter(|p| p.grad().defined())
+            .map(Tensor::shallow_clone)
+            .collect();
+        if self.overlap && !with_grad.is_empty() && same_kind(&grads_of(params), values) {
+            self.reducer = self
+                .coll
+                .grad_reducer(&with_grad, self.bucket_bytes)
+                .map_err(|e| context(self.coll, "making the DDP reducer", e))?;
+        }
+        Ok(())
+    }
 }
 
 /// Consecutive runs of tensors of one kind and device, each of about `cap` bytes (a tensor

@@ -296,6 +296,32 @@ pub struct RunConfig {
     /// the last checkpoint; `--resume` continues. For tests and time-boxed jobs.
     #[serde(default)]
     pub stop_after_steps: Option<usize>,
+    /// The loss (and a non-finite one) is read from the device every this many steps, at
+    /// the end of an epoch and before a checkpoint; the steps between read nothing back.
+    #[serde(default = "d_log_every")]
+    pub log_every: usize,
+    /// Data-parallel runs: rank 0's buffers (batch-norm statistics) replace every rank's
+    /// before each step, as DDP's `broadcast_buffers=True` (one more collective per step).
+    /// Off: each rank keeps its own statistics between the validations, which broadcast
+    /// them anyway.
+    #[serde(default = "d_true")]
+    pub broadcast_buffers: bool,
+    /// Data-parallel runs: average the gradients with libtorch's DDP engine (`c10d::Reducer`),
+    /// each bucket's all-reduce started while backward still runs (from the second step of a
+    /// process on; the first shows which parameters take a gradient). Off: one all-reduce
+    /// after backward. Both give the same numbers.
+    #[serde(default = "d_true")]
+    pub overlap_grad_sync: bool,
+    /// Size of a gradient bucket in MB (DDP's `bucket_cap_mb`, 25 by default): every network
+    /// of this toolkit fits one bucket, i.e. one all-reduce per step. Smaller buckets start
+    /// their all-reduces earlier in backward, one collective each.
+    #[serde(default = "d_bucket_mb")]
+    pub bucket_mb: f64,
+    /// cuDNN's autotuner (`torch.backends.cudnn.benchmark`): picks the fastest convolution
+    /// algorithms for the fixed training shapes. CUDA only; results are then not bitwise
+    /// reproducible.
+    #[serde(default)]
+    pub cudnn_benchmark: bool,
     /// Also write the last checkpoint every this many optimizer steps (besides every
     /// epoch's end), so that a killed or preempted run loses at most these steps.
     #[serde(default)]
@@ -307,6 +333,9 @@ pub struct RunConfig {
 }
 fn d_eval_bs() -> usize {
     256
+}
+fn d_log_every() -> usize {
+    50
 }
 
 /// Augmentations applied to training crops (none by default).
@@ -410,6 +439,10 @@ fn d_clt_neg() -> usize {
 fn d_clt_mom() -> f64 {
     0.5
 }
+fn d_bucket_mb() -> f64 {
+    25.0
+}
+
 fn d_true() -> bool {
     true
 }
@@ -508,6 +541,12 @@ impl TrainConfig {
         }
         if self.train.eval_batch_size == 0 {
             return bad("train.eval_batch_size", "must be at least 1");
+        }
+        if !(self.train.bucket_mb.is_finite() && self.train.bucket_mb > 0.0) {
+            return bad("train.bucket_mb", "must be a positive number of MB");
+        }
+        if self.train.log_every == 0 {
+            return bad("train.log_every", "must be at least 1");
         }
         if !(self.optim.lr > 0.0 && self.optim.lr.is_finite()) {
             return bad("optim.lr", "must be a positive number");

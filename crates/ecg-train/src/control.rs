@@ -156,6 +156,36 @@ impl Control {
         }
     }
 
+    /// Raises this rank's flags (stop: slot 0, timed checkpoint due: slot 1 of the reserved
+    /// control range) in the step log's next step; they travel in the step's one
+    /// all-reduce and are seen at the next read of the log ([`Control::decide`]).
+    pub fn offer_to(&self, log: &mut crate::steplog::StepLog, now: Instant) {
+        let mut slots = [0.0; SLOTS];
+        self.offer(&mut slots, now);
+        for (i, s) in slots.iter().enumerate() {
+            if *s > 0.0 {
+                log.raise(i);
+            }
+        }
+    }
+
+    /// Whether `train.checkpoint_every_steps` falls on `step_after` (known on every rank
+    /// without reading the log).
+    pub fn step_checkpoint_due(&self, step_after: usize) -> bool {
+        self.every_steps.is_some_and(|n| step_after % n == 0)
+    }
+
+    /// The decision from the control flags of a read of the step log (any rank's raise in
+    /// any step of the window), for the step that brings the run to `step_after` steps.
+    /// The log is read at the same steps on every rank, so every rank decides alike.
+    pub fn decide(&self, flags: &[bool], step_after: usize) -> Decision {
+        let mut slots = [0.0; SLOTS];
+        for (s, &f) in slots.iter_mut().zip(flags) {
+            *s = f64::from(u8::from(f));
+        }
+        self.agree(&slots, step_after)
+    }
+
     /// A checkpoint was written at `now`: the timed period starts again.
     pub fn checkpointed(&mut self, now: Instant) {
         self.last_checkpoint = now;

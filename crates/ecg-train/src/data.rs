@@ -436,6 +436,22 @@ pub struct Batch {
     pub rows: Vec<usize>,
     /// Index of this batch within its epoch.
     pub index: usize,
+    /// On CUDA: the event after the batch's copies on its loader's copy stream, waited
+    /// for by [`Batch::ready`]; `None` on the CPU (or once waited for).
+    pub copied: Option<crate::shim::CopyDone>,
+}
+
+impl Batch {
+    /// Before the step uses the batch: orders the step's stream after the batch's copy
+    /// (a wait on the device, not on the host). Nothing on the CPU.
+    pub fn ready(&mut self) -> Result<(), TrainError> {
+        if let Some(done) = self.copied.take() {
+            let mut ts = vec![&self.x, &self.y];
+            ts.extend(self.x_teacher.as_ref());
+            done.ready(&ts)?;
+        }
+        Ok(())
+    }
 }
 
 /// Batches per epoch for `n` records (a final batch of one record is dropped: batch norm
@@ -596,6 +612,24 @@ fn make_train_batch(
     })
 }
 
+/// A batch's tensors built on a loader thread, moved to `device`. On CUDA they are copied
+/// from page-locked memory, without blocking, on the loader thread's own copy stream, and
+/// the event after the copies is returned: the step's stream waits for it
+/// ([`Batch::ready`]), so the copy of the next batch overlaps the compute of this one. On
+/// the CPU they are returned as they are.
+fn upload(
+    hosts: Vec<Tensor>,
+    device: Device,
+) -> Result<(Vec<Tensor>, Option<crate::shim::CopyDone>), TrainError> {
+    match device {
+        Device::Cuda(i) => {
+            let (ts, done) = crate::shim::upload_on_copy_stream(&hosts, i)?;
+            Ok((ts, Some(done)))
+        }
+        _ => Ok((hosts, None)),
+    }
+}
+
 /// Training batches of one epoch, prepared by `workers` threads, `prefetch` ahead, in order.
 pub struct TrainLoader {
     receivers: Vec<Receiver<Result<Batch, TrainError>>>,
@@ -676,25 +710,31 @@ impl TrainLoader {
                 let mut b = start_batch + (w + workers - start_batch % workers) % workers;
                 while b < end {
                     let at = &positions[b * bs..((b + 1) * bs).min(positions.len())];
-                    let batch = make_train_batch(&data, &order, at, seed, epoch, &aug).map(|cb| {
-                        let m = cb.m as i64;
-                        let x = Tensor::from_slice(&cb.x)
-                            .reshape([m, leads, len])
-                            .to_device(device);
-                        let x_teacher = (!cb.x_teacher.is_empty()).then(|| {
-                            Tensor::from_slice(&cb.x_teacher)
-                                .reshape([m, tleads, len])
-                                .to_device(device)
+                    let batch =
+                        make_train_batch(&data, &order, at, seed, epoch, &aug).and_then(|cb| {
+                            let m = cb.m as i64;
+                            let mut hosts = vec![
+                                Tensor::from_slice(&cb.x).reshape([m, leads, len]),
+                                Tensor::from_slice(&cb.y).reshape([m, k]),
+                            ];
+                            if !cb.x_teacher.is_empty() {
+                                hosts.push(
+                                    Tensor::from_slice(&cb.x_teacher).reshape([m, tleads, len]),
+                                );
+                            }
+                            let (mut ts, copied) = upload(hosts, device)?;
+                            let x_teacher = (ts.len() == 3).then(|| ts.remove(2));
+                            let y = ts.remove(1);
+                            let x = ts.remove(0);
+                            Ok(Batch {
+                                x,
+                                x_teacher,
+                                y,
+                                rows: cb.rows,
+                                index: b,
+                                copied,
+                            })
                         });
-                        let y = Tensor::from_slice(&cb.y).reshape([m, k]).to_device(device);
-                        Batch {
-                            x,
-                            x_teacher,
-                            y,
-                            rows: cb.rows,
-                            index: b,
-                        }
-                    });
                     let failed = batch.is_err();
                     if tx.send(batch).is_err() || failed {
                         return; // the consumer stopped early, or this worker hit an error

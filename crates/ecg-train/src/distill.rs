@@ -112,8 +112,10 @@ impl Teacher {
 pub struct StepLosses {
     /// The loss to back-propagate.
     pub total: Tensor,
-    /// (task, KD, feature, CLT) values for logging; `None` without a teacher.
-    pub parts: Option<[f64; 4]>,
+    /// (task, KD, feature[, CLT]) as scalar tensors on the device, for the step log
+    /// ([`crate::steplog::StepLog::values`] accumulates them there; nothing is read back
+    /// here); empty without a teacher.
+    pub parts: Vec<Tensor>,
     /// CLT's step, for the memory-bank update after the optimizer step.
     pub clt: Option<CltStep>,
 }
@@ -134,7 +136,7 @@ pub fn forward(
     let Some(t) = teacher else {
         return StepLosses {
             total: task,
-            parts: None,
+            parts: Vec::new(),
             clt: None,
         };
     };
@@ -147,22 +149,17 @@ pub fn forward(
     let feats = mapped.as_ref().map(|m| (m, &th));
     let terms = kd_loss(task, &tlogits, &logits, feats, &t.weights);
     let clt_step = t.clt.as_ref().map(|c| c.step(&hs, &th, &batch.rows, step));
-    let (total, clt_value) = match (&t.clt, &clt_step) {
-        (Some(c), Some(st)) => (
-            terms.total + c.weight() * &st.loss,
-            st.loss.double_value(&[]),
-        ),
-        _ => (terms.total, 0.0),
+    let mut parts = vec![terms.task, terms.kd, terms.feature];
+    let total = match (&t.clt, &clt_step) {
+        (Some(c), Some(st)) => {
+            parts.push(st.loss.shallow_clone());
+            terms.total + c.weight() * &st.loss
+        }
+        _ => terms.total,
     };
-    let parts = [
-        terms.task.double_value(&[]),
-        terms.kd.double_value(&[]),
-        terms.feature.double_value(&[]),
-        clt_value,
-    ];
     StepLosses {
         total,
-        parts: Some(parts),
+        parts,
         clt: clt_step,
     }
 }

@@ -18,14 +18,15 @@
 //! predictor, optimizer moments and the step are saved as `checkpoint-last.*`; every random
 //! draw is a function of the seed, the epoch, the record and the step).
 use crate::checkpoint::{write_json, write_together, Resume, RunDir, RunState};
-use crate::collective::{
-    average_gradients, broadcast_buffers, broadcast_state, is_writer, Collective,
-};
+use crate::collective::{broadcast_buffers, broadcast_state, is_writer, Collective, GradSync};
 use crate::config::{LcdConfig, TrainConfig};
 use crate::control::{Control, Stop};
 use crate::data::{mix_seed, Prepared, Shard, TrainLoader};
 use crate::error::TrainError;
 use crate::optim::AdamW;
+use crate::profile::{ProfileSteps, StepProfiler};
+use crate::shim::Range;
+use crate::steplog::{StepInfo, StepLog, Window, N_CONTROL};
 use ecg_nn::{ArchConfig, ModelSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -64,8 +65,8 @@ fn save_last(
 ) -> Result<(), TrainError> {
     write_together(&run.root, "checkpoint-last", |dir| {
         ecg_nn::checkpoint::save(enc, spec, &dir.last())?;
-        crate::trainer::save_vs(heads, &heads_path(dir))?;
-        crate::trainer::save_vs(target, &target_path(dir))?;
+        crate::files::save_vs(heads, &heads_path(dir))?;
+        crate::files::save_vs(target, &target_path(dir))?;
         opt.save(&dir.optimizer())?;
         write_json(&dir.state(), state)
     })
@@ -196,17 +197,19 @@ pub fn pretrain(
     resume: impl Into<Resume>,
     progress: bool,
 ) -> Result<PretrainOutcome, TrainError> {
-    pretrain_with(cfg, resume, progress, &crate::collective::Single)
+    pretrain_with(cfg, resume, progress, None, &crate::collective::Single)
 }
 
 /// [`pretrain`] as one rank of the job `coll`: rank 0's weights at the start and its
 /// buffers before every step (online and target), this rank's shard of every epoch,
 /// gradients averaged over the ranks; the target stays identical on every rank because
 /// its EMA follows identical online weights. Rank 0 alone writes the run folder.
+/// `profile` records those steps with libtorch's profiler (see [`crate::profile`]).
 pub fn pretrain_with(
     cfg: &TrainConfig,
     resume: impl Into<Resume>,
     progress: bool,
+    profile: Option<ProfileSteps>,
     coll: &dyn Collective,
 ) -> Result<PretrainOutcome, TrainError> {
     let lcd = cfg.lcd.ok_or_else(|| {
@@ -247,9 +250,9 @@ pub fn pretrain_with(
     let mut opt = AdamW::new(cfg.optim, &[("encoder", &enc_vs), ("heads", &head_vs)]);
     let mut state = RunState::default();
     let mode: Resume = resume.into();
-    let resume = crate::trainer::resolve_resume(mode, &run, coll)?;
+    let resume = crate::run::resolve_resume(mode, &run, coll)?;
     if resume {
-        state = crate::trainer::resume_state(&run, cfg)?;
+        state = crate::run::resume_state(&run, cfg)?;
         let load = |vs: &mut nn::VarStore, path: &Path| {
             vs.load(path)
                 .map_err(|e| TrainError::torch(path, "loading pretraining state", e))
@@ -270,10 +273,13 @@ pub fn pretrain_with(
         std::fs::create_dir_all(&run.root).map_err(|e| TrainError::io(&run.root, e))?;
         run.write_config(cfg)?;
     }
-    crate::trainer::record_world(&run, coll, resume, state.global_step)?;
+    crate::run::record_world(&run, coll, resume, state.global_step)?;
     broadcast_state(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
     let metrics = run.root.join("metrics.jsonl");
 
+    let mut log = StepLog::new(device, coll.world_size());
+    let mut sync = GradSync::new(coll, cfg.train.overlap_grad_sync, cfg.train.bucket_mb);
+    let mut profiler = StepProfiler::new(profile, &run.root, device, writer);
     let per_epoch = shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)?;
     let total = per_epoch * cfg.train.epochs;
     let mut step = state.global_step;
@@ -303,18 +309,20 @@ pub fn pretrain_with(
             span.pb_set_length(loader.remaining() as u64);
         }
         let _enter = span.enter();
-        let (mut sum, mut sum_sim, mut sum_d, mut n) = (0.0, 0.0, 0.0, 0usize);
+        let mut window = Window::default();
         let mut lr = cfg.optim.lr;
-        for batch in loader {
-            let batch = batch?;
+        let mut loader = loader;
+        while loader.remaining() > 0 {
+            profiler.begin_step(step)?;
+            let wait = Range::new("ecg::data_wait");
+            let Some(batch) = loader.next() else { break };
+            let mut batch = batch?;
+            batch.ready()?;
             lr = cfg.schedule.lr(cfg.optim.lr, step, total);
-            tch::manual_seed(crate::trainer::step_seed(
-                cfg.train.seed,
-                7,
-                step,
-                coll.rank(),
-            ));
-            broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
+            tch::manual_seed(crate::run::step_seed(cfg.train.seed, 7, step, coll.rank()));
+            if cfg.train.broadcast_buffers {
+                broadcast_buffers(coll, &[&enc_vs, &head_vs, &tgt_vs])?;
+            }
             let b = batch.x.size()[0] as usize;
             let x: Vec<f32> = Vec::try_from(batch.x.flatten(0, -1))
                 .map_err(|e| TrainError::Other(format!("LCD batch: {e}")))?;
@@ -339,6 +347,8 @@ pub fn pretrain_with(
                     .reshape([b as i64, 1, len as i64])
                     .to_device(device)
             });
+            drop(wait);
+            let forward = Range::new("ecg::forward");
             let h1 = projector.forward_t(&encoder.forward_t(&x1, true).head_input, true); // [B, P]
             let h2 = projector.forward_t(&encoder.forward_t(&x2, true).head_input, true);
             let q1 = predictor.forward_t(&h1, true);
@@ -349,38 +359,44 @@ pub fn pretrain_with(
             let sim = byol_term(&q1, &z3) + byol_term(&q2, &z3);
             let d = decorrelation(&Tensor::cat(&[&h1, &h2], 1), lcd.off_diagonal);
             let loss = &sim + &d * lcd.gamma;
-            // The loss parts, then the control's flags (stop, checkpoint due).
-            let mut values = [
-                loss.double_value(&[]),
-                sim.double_value(&[]),
-                d.double_value(&[]),
-                0.0,
-                0.0,
-            ];
-            control.offer(&mut values[3..], Instant::now());
-            crate::trainer::mean_over_ranks(coll, &mut values, "averaging the LCD loss")?;
-            let decision = control.agree(&values[3..], step + 1);
-            let value = values[0];
-            if !value.is_finite() {
-                return Err(TrainError::NonFinite {
-                    value,
-                    epoch: epoch + 1,
-                    step,
-                    batch: batch.index,
-                });
+            // The control's flags (stop, timed checkpoint due) ride in the step log.
+            control.offer_to(&mut log, Instant::now());
+            let values = log.values(&loss, &[sim, d]);
+            drop(forward);
+            {
+                let _r = Range::new("ecg::backward");
+                opt.zero_grad()?;
+                sync.backward(&loss, &opt.params(), &values)?;
             }
-            opt.zero_grad();
-            loss.backward();
-            average_gradients(coll, &opt.params())?;
-            opt.step(lr);
-            ema_update(&pairs, lcd.momentum);
+            {
+                let _r = Range::new("ecg::grad_sync");
+                sync.after_backward(&opt.params(), &values)?;
+            }
+            {
+                let _r = Range::new("ecg::optimizer");
+                let info = StepInfo {
+                    step,
+                    epoch,
+                    batch: batch.index,
+                };
+                let bad = log.record(&values, info);
+                let _norm = opt.step(lr, Some(&bad))?;
+                ema_update(&pairs, lcd.momentum);
+            }
             step += 1;
             state.global_step = step;
             state.steps_into_epoch += 1;
-            sum += value;
-            sum_sim += values[1];
-            sum_d += values[2];
-            n += 1;
+            // The log is read (and the control flags seen) at the same steps on every
+            // rank: every `log_every` steps, at the epoch's last step, before a checkpoint.
+            let step_due = control.step_checkpoint_due(step);
+            let stop_after = cfg.train.stop_after_steps == Some(step);
+            let mut flags = [false; N_CONTROL];
+            if step % cfg.train.log_every == 0 || loader.remaining() == 0 || step_due || stop_after
+            {
+                flags = read_window(&mut log, &mut window)?;
+            }
+            let decision = control.decide(&flags, step);
+            profiler.end_step(step - 1)?;
             if progress {
                 use tracing_indicatif::span_ext::IndicatifSpanExt;
                 span.pb_inc(1);
@@ -391,6 +407,9 @@ pub fn pretrain_with(
                 decision.stop.then(Control::stop_reason)
             };
             let periodic = decision.checkpoint && state.steps_into_epoch < per_epoch;
+            if stop.is_some() {
+                profiler.stop()?;
+            }
             if stop.is_some() || periodic {
                 control.checkpointed(Instant::now());
                 if writer {
@@ -398,7 +417,7 @@ pub fn pretrain_with(
                 }
             }
             if let Some(stop) = stop {
-                crate::trainer::stop_message(coll, &stop, step, &run);
+                crate::run::stop_message(coll, &stop, step, &run);
                 outcome.state = state;
                 outcome.interrupted = true;
                 outcome.stop = Some(stop);
@@ -406,7 +425,9 @@ pub fn pretrain_with(
             }
         }
         drop(_enter);
-        let nf = n.max(1) as f64;
+        read_window(&mut log, &mut window)?;
+        let nf = window.steps.max(1) as f64;
+        let (sum, sum_sim, sum_d) = (window.parts[0], window.parts[1], window.parts[2]);
         if writer {
             ecg_nn::checkpoint::save(&enc_vs, &spec, &encoder_path)?;
         }
@@ -420,7 +441,7 @@ pub fn pretrain_with(
             seconds: started.elapsed().as_secs_f64(),
         };
         if writer {
-            crate::trainer::append_line(&metrics, &line)?;
+            crate::files::append_line(&metrics, &line)?;
         }
         tracing::info!(epoch = epoch + 1, loss = sum / nf, "LCD epoch done");
         outcome.epoch_losses.push(sum / nf);
@@ -432,8 +453,24 @@ pub fn pretrain_with(
             save_last(&run, &spec, &enc_vs, &head_vs, &tgt_vs, &opt, &state)?;
         }
     }
+    profiler.stop()?;
     outcome.state = state;
     finish(coll, outcome)
+}
+
+/// Adds the steps' losses read from the device to `w` (a non-finite loss is the error).
+/// Returns the control flags raised in the steps read.
+fn read_window(log: &mut StepLog, w: &mut Window) -> Result<[bool; N_CONTROL], TrainError> {
+    if log.pending() == 0 {
+        return Ok([false; N_CONTROL]);
+    }
+    let _r = Range::new("ecg::log_read");
+    let r = log.read()?;
+    for (a, b) in w.parts.iter_mut().zip(r.parts) {
+        *a += b;
+    }
+    w.steps += r.steps;
+    Ok(r.control)
 }
 
 /// Waits for every rank (rank 0's files are then written).

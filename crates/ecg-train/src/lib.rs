@@ -9,7 +9,12 @@
 //! - [`config`]: the TOML config (`deny_unknown_fields` everywhere; paths relative to the
 //!   config file).
 //! - [`loss`]: BCE, ASL, binary KL with temperature, the full KD loss (METHODS §5).
-//! - [`optim`]: AdamW over named trainable variables, state saved/loaded by name.
+//! - [`optim`]: AdamW over named trainable variables (clipping + libtorch's fused AdamW
+//!   kernel, a sticky non-finite flag, all on the device), state saved/loaded by name.
+//! - [`steplog`]: each step's loss parts, non-finite and control flags, accumulated on the
+//!   device and read every `train.log_every` steps.
+//! - [`profile`]: `--profile-steps A:B` through libtorch's profiler; `summary.json`.
+//! - [`shim`]: the calls into the C++ shims (optimizer kernels, profiler).
 //! - [`schedule`]: one-cycle, cosine with warm-up, constant — pure functions of the step.
 //! - [`data`]: task + leads + standardiser over a memory-mapped pack; training batches
 //!   built on worker threads; evaluation windows.
@@ -26,7 +31,10 @@
 //!   through flags carried in the step's own reduction; the exit code of a stopped run.
 //! - [`eval`]: `scores.npy`, `labels.npy`, `metrics.json` (+ calibrated variants).
 //! - [`predict`]: WFDB records → probability table.
-//! - [`checkpoint`]: run-folder layout, atomic writes, the preprocessing sidecar.
+//! - [`checkpoint`]: run-folder layout, the preprocessing sidecar, resume state.
+//! - [`files`]: atomic writes, JSON, metrics lines (the leaf every writer uses).
+//! - [`run`]: the run folder's lifecycle shared by the trainer and LCD (resume checks, the
+//!   world record, per-step seeds).
 //!
 //! ## Invariants
 //! - Nothing is fitted on the test folds: the standardiser, E, C, thresholds and λ come
@@ -51,14 +59,19 @@ pub mod distill;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod files;
 pub mod labels;
 pub mod lcd;
 pub mod loss;
 pub mod optim;
 pub mod precision;
 pub mod predict;
+pub mod profile;
+pub mod run;
 pub mod schedule;
 pub mod score;
+pub mod shim;
+pub mod steplog;
 pub mod trainer;
 
 pub use checkpoint::Resume;

@@ -1,12 +1,18 @@
 //! AdamW (decoupled weight decay, PyTorch semantics) over a VarStore's trainable
 //! variables, with its state (step count, first and second moments) saved and restored
-//! by name, so that `--resume` continues bit for bit. tch's `nn::Optimizer` does not
-//! expose its moments, hence this small implementation.
+//! by name, so that `--resume` continues bit for bit.
+//!
+//! The step runs libtorch's own multi-tensor kernels through the C++ shim
+//! `csrc/optim.cpp` (tch 0.24 exposes none of them): total-norm clipping as
+//! `torch.nn.utils.clip_grad_norm_` (`_foreach_norm`, a scale clamped to 1 on the device),
+//! then `at::_fused_adamw_`, the kernel of `torch.optim.AdamW(fused=True)` (CPU and CUDA in
+//! torch 2.11). A non-finite loss or gradient norm sets the sticky `found_inf` flag on the
+//! device: that step and every later one change nothing. Nothing is read back to the host.
 use crate::error::TrainError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use tch::{nn::VarStore, Kind, Tensor};
+use tch::{nn::VarStore, Device, Kind, Tensor};
 
 /// AdamW hyper-parameters (the learning rate comes from the schedule at each step).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -66,11 +72,18 @@ struct Slot {
     v: Tensor,
 }
 
+/// The saved optimizer state's format. Files without it (written before the fused step) hold
+/// the same moments and count and are read as they are.
+pub const OPTIM_FORMAT: &str = "ecg-adamw/2";
+
 /// AdamW over the trainable variables of one or more VarStores (by name, sorted).
 pub struct AdamW {
     cfg: AdamWConfig,
     slots: BTreeMap<String, Slot>,
-    step: i64,
+    /// Steps taken (float32 scalar on the parameters' device, as torch's `state_steps`).
+    counter: Tensor,
+    /// 1 once a step met a non-finite loss or gradient (float32 scalar, sticky).
+    found_inf: Tensor,
 }
 
 impl std::fmt::Debug for AdamW {
@@ -78,7 +91,6 @@ impl std::fmt::Debug for AdamW {
         f.debug_struct("AdamW")
             .field("cfg", &self.cfg)
             .field("params", &self.slots.len())
-            .field("step", &self.step)
             .finish()
     }
 }
@@ -96,17 +108,23 @@ impl AdamW {
     /// `prefix.name` so several stores (a student and its adaptor) share one optimizer.
     pub fn new(cfg: AdamWConfig, stores: &[(&str, &VarStore)]) -> AdamW {
         let mut slots = BTreeMap::new();
+        let mut device = Device::Cpu;
         for (prefix, vs) in stores {
+            device = vs.device();
             for (name, param) in trainable_named(vs) {
                 let m = param.zeros_like().detach();
                 let v = param.zeros_like().detach();
                 slots.insert(format!("{prefix}.{name}"), Slot { param, m, v });
             }
         }
+        if let Some(s) = slots.values().next() {
+            device = s.param.device();
+        }
         AdamW {
             cfg,
             slots,
-            step: 0,
+            counter: Tensor::zeros([], (Kind::Float, device)),
+            found_inf: Tensor::zeros([], (Kind::Float, device)),
         }
     }
 
@@ -118,69 +136,44 @@ impl AdamW {
             .collect()
     }
 
-    /// Number of optimizer steps taken so far.
+    /// Number of optimizer steps taken so far (reads the device counter: a host sync).
     pub fn steps(&self) -> i64 {
-        self.step
+        self.counter.double_value(&[]) as i64
     }
 
-    /// Sets every parameter's gradient to zero.
-    pub fn zero_grad(&mut self) {
-        for s in self.slots.values_mut() {
-            let mut g = s.param.grad();
-            if g.defined() {
-                let _ = g.detach_().zero_();
-            }
-        }
+    /// The sticky non-finite flag (float32 scalar on the device, 0 or 1).
+    pub fn found_inf(&self) -> &Tensor {
+        &self.found_inf
     }
 
-    /// Global L2 norm of the gradients (before clipping).
-    pub fn grad_norm(&self) -> f64 {
-        let mut total = 0.0;
+    /// Drops every parameter's gradient (torch's `zero_grad(set_to_none=True)`).
+    pub fn zero_grad(&mut self) -> Result<(), TrainError> {
+        let params = self.params();
+        crate::shim::zero_grad(&params)
+    }
+
+    /// One AdamW step at learning rate `lr` over the parameters that have a gradient:
+    /// clipping first when configured, skipped (and every later step too) when `bad`
+    /// (a bool scalar, e.g. a non-finite loss) is true or the gradient norm is not finite.
+    /// Returns the total gradient norm before clipping, on the device.
+    pub fn step(&mut self, lr: f64, bad: Option<&Tensor>) -> Result<Tensor, TrainError> {
+        let mut group = crate::shim::ParamGroup::default();
         for s in self.slots.values() {
             let g = s.param.grad();
             if g.defined() {
-                total += g
-                    .to_kind(Kind::Double)
-                    .square()
-                    .sum(Kind::Double)
-                    .double_value(&[]);
+                group.push(&s.param, g, &s.m, &s.v);
             }
         }
-        total.sqrt()
-    }
-
-    /// One AdamW step at learning rate `lr`; clips the global gradient norm first when
-    /// configured. Returns the gradient norm before clipping.
-    pub fn step(&mut self, lr: f64) -> f64 {
-        let norm = self.grad_norm();
-        let scale = match self.cfg.grad_clip {
-            Some(max) if norm > max => max / (norm + 1e-6),
-            _ => 1.0,
+        let c = &self.cfg;
+        let hyper = crate::shim::AdamWHyper {
+            lr,
+            beta1: c.beta1,
+            beta2: c.beta2,
+            weight_decay: c.weight_decay,
+            eps: c.eps,
+            max_norm: c.grad_clip.unwrap_or(0.0),
         };
-        self.step += 1;
-        let (b1, b2) = (self.cfg.beta1, self.cfg.beta2);
-        let bc1 = 1.0 - b1.powi(self.step as i32);
-        let bc2 = 1.0 - b2.powi(self.step as i32);
-        tch::no_grad(|| {
-            for s in self.slots.values_mut() {
-                let g = s.param.grad();
-                if !g.defined() {
-                    continue;
-                }
-                let g = if scale != 1.0 {
-                    &g * scale
-                } else {
-                    g.shallow_clone()
-                };
-                let _ = s.param.g_mul_scalar_(1.0 - lr * self.cfg.weight_decay);
-                let _ = s.m.g_mul_scalar_(b1).g_add_(&(&g * (1.0 - b1)));
-                let _ = s.v.g_mul_scalar_(b2).g_add_(&(g.square() * (1.0 - b2)));
-                let denom = (&s.v / bc2).sqrt() + self.cfg.eps;
-                let update = (&s.m / bc1) / denom * lr;
-                let _ = s.param.g_sub_(&update);
-            }
-        });
-        norm
+        crate::shim::adamw_step(&group, &self.counter, &self.found_inf, bad, &hyper)
     }
 
     /// Writes the moments (safetensors, `m.<name>` / `v.<name>`) and the step count to
@@ -191,22 +184,46 @@ impl AdamW {
             named.push((format!("m.{name}"), s.m.shallow_clone()));
             named.push((format!("v.{name}"), s.v.shallow_clone()));
         }
-        let tmp = crate::checkpoint::tmp_path(path);
+        let tmp = crate::files::tmp_path(path);
         Tensor::write_safetensors(&named, &tmp)
             .map_err(|e| TrainError::torch(path, "writing optimizer state", e))?;
-        crate::checkpoint::rename(&tmp, path)?;
+        crate::files::rename(&tmp, path)?;
         let meta = OptimState {
-            step: self.step,
+            format: Some(OPTIM_FORMAT.to_string()),
+            step: self.steps(),
             params: self.slots.keys().cloned().collect(),
         };
-        crate::checkpoint::write_json(&crate::checkpoint::with_suffix(path, ".json"), &meta)
+        crate::files::write_json(&crate::files::with_suffix(path, ".json"), &meta)
     }
 
     /// Restores the state written by [`AdamW::save`]; every parameter must be present
-    /// with the same shape.
+    /// with the same shape. A state of an unknown format is refused.
     pub fn load(&mut self, path: &Path) -> Result<(), TrainError> {
-        let meta: OptimState =
-            crate::checkpoint::read_json(&crate::checkpoint::with_suffix(path, ".json"))?;
+        let json = crate::files::with_suffix(path, ".json");
+        let meta: OptimState = crate::files::read_json(&json)?;
+        match meta.format.as_deref() {
+            Some(OPTIM_FORMAT) => {}
+            None => tracing::info!(
+                "{}: optimizer state written before {OPTIM_FORMAT}; its moments and step \
+                 count mean the same and are read as they are",
+                json.display()
+            ),
+            Some(other) => {
+                return Err(TrainError::Checkpoint {
+                    path: json,
+                    msg: format!(
+                        "field `format`: optimizer state format `{other}`, this build reads \
+                         `{OPTIM_FORMAT}` (and the unversioned format before it)"
+                    ),
+                })
+            }
+        }
+        if meta.step < 0 || meta.step > (1 << 24) {
+            return Err(TrainError::Checkpoint {
+                path: json,
+                msg: format!("field `step`: {} is not a step count", meta.step),
+            });
+        }
         let tensors = Tensor::read_safetensors(path)
             .map_err(|e| TrainError::torch(path, "reading optimizer state", e))?;
         let mut map: BTreeMap<String, Tensor> = tensors.into_iter().collect();
@@ -232,13 +249,19 @@ impl AdamW {
                 tch::no_grad(|| dst.copy_(&src));
             }
         }
-        self.step = meta.step;
+        tch::no_grad(|| {
+            let _ = self.counter.fill_(meta.step as f64);
+            let _ = self.found_inf.zero_();
+        });
         Ok(())
     }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct OptimState {
+    /// [`OPTIM_FORMAT`]; absent in states written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
     step: i64,
     params: Vec<String>,
 }
@@ -261,9 +284,9 @@ mod tests {
             ..Default::default()
         };
         let mut opt = AdamW::new(cfg, &[("m", &vs)]);
-        opt.zero_grad();
+        opt.zero_grad().expect("zero");
         (&x * &x).sum(Kind::Float).backward();
-        opt.step(0.1);
+        let _ = opt.step(0.1, None).expect("step");
         let got = x.double_value(&[0]);
         let want = 0.95 - 0.1 * 2.0 / (2.0 + 1e-8);
         assert!((got - want).abs() < 1e-6, "{got} vs {want}");
@@ -278,9 +301,43 @@ mod tests {
             ..Default::default()
         };
         let mut opt = AdamW::new(cfg, &[("m", &vs)]);
-        opt.zero_grad();
+        opt.zero_grad().expect("zero");
         x.sum(Kind::Float).backward(); // g = [1, 1], norm √2
-        let norm = opt.step(1e-3);
+        let norm = opt.step(1e-3, None).expect("step").double_value(&[]);
         assert!((norm - 2f64.sqrt()).abs() < 1e-6);
+        let g: Vec<f32> = Vec::try_from(&x.grad()).expect("g");
+        let s = (1.0 / (2f64.sqrt() + 1e-6)) as f32;
+        assert_eq!(g, vec![s, s], "the gradient is scaled to norm 1 in place");
+    }
+
+    /// A non-finite loss skips the step and every later one: weights, moments and the
+    /// counter keep their values from before it.
+    #[test]
+    fn a_bad_step_changes_nothing_and_stays_bad() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let x = vs
+            .root()
+            .var_copy("x", &Tensor::from_slice(&[1.0f32, -2.0]));
+        let mut opt = AdamW::new(AdamWConfig::default(), &[("m", &vs)]);
+        let run = |opt: &mut AdamW, bad: bool| {
+            opt.zero_grad().expect("zero");
+            (&x * &x).sum(Kind::Float).backward();
+            let flag = Tensor::from(bad);
+            let _ = opt.step(1e-2, Some(&flag)).expect("step");
+        };
+        run(&mut opt, false);
+        let after_one: Vec<f32> = Vec::try_from(&x).expect("x");
+        run(&mut opt, true);
+        run(&mut opt, false);
+        assert_eq!(Vec::<f32>::try_from(&x).expect("x"), after_one);
+        assert_eq!(opt.steps(), 1);
+        assert_eq!(opt.found_inf().double_value(&[]), 1.0);
+        // A NaN gradient without a flag is caught by the norm.
+        let mut opt = AdamW::new(AdamWConfig::default(), &[("m", &vs)]);
+        opt.zero_grad().expect("zero");
+        (&x * f64::NAN).sum(Kind::Float).backward();
+        let _ = opt.step(1e-2, None).expect("step");
+        assert_eq!(Vec::<f32>::try_from(&x).expect("x"), after_one);
+        assert_eq!(opt.steps(), 0);
     }
 }

@@ -68,43 +68,30 @@ pub fn score_with<I: Iterator<Item = Vec<f32>>>(
         InputMode::Whole => (samples, Aggregate::Max),
     };
     let w = offsets.len();
-    let mut out = Array2::<f64>::zeros((n, k));
     // Records per forward pass, so that windows fill about one batch.
     let per_batch = (batch_size / w).max(1);
     let mut buf: Vec<f32> = Vec::with_capacity(per_batch * w * leads * len);
-    let mut first = 0usize;
-    let mut count = 0usize;
-    let flush = |buf: &mut Vec<f32>,
-                 first: usize,
-                 count: usize,
-                 out: &mut Array2<f64>|
-     -> Result<(), TrainError> {
+    // Each batch's aggregated probabilities stay on the device; one read at the end (no
+    // sync per batch).
+    let mut parts: Vec<Tensor> = Vec::new();
+    let flush = |buf: &mut Vec<f32>, count: usize, parts: &mut Vec<Tensor>| {
         if count == 0 {
-            return Ok(());
+            return;
         }
         let x = Tensor::from_slice(buf.as_slice())
             .reshape([(count * w) as i64, leads as i64, len as i64])
             .to_device(device);
         let p = tch::no_grad(|| net.forward_t(&x, false).logits.sigmoid())
             .to_kind(Kind::Double)
-            .to_device(Device::Cpu)
             .reshape([count as i64, w as i64, k as i64]);
-        let p = match agg {
+        parts.push(match agg {
             Aggregate::Max => p.amax([1], false),
             Aggregate::Mean => p.mean_dim([1i64].as_slice(), false, Kind::Double),
-        }
-        .contiguous();
-        let v = Vec::<f64>::try_from(p.flatten(0, -1))
-            .map_err(|e| TrainError::Other(format!("reading scores back from the device: {e}")))?;
-        for r in 0..count {
-            for c in 0..k {
-                out[[first + r, c]] = v[r * k + c];
-            }
-        }
+        });
         buf.clear();
-        Ok(())
     };
-    for (i, rec) in records.enumerate().take(n) {
+    let mut count = 0usize;
+    for rec in records.take(n) {
         for &o in &offsets {
             for l in 0..leads {
                 buf.extend_from_slice(&rec[l * samples + o..l * samples + o + len]);
@@ -112,12 +99,25 @@ pub fn score_with<I: Iterator<Item = Vec<f32>>>(
         }
         count += 1;
         if count == per_batch {
-            flush(&mut buf, first, count, &mut out)?;
-            first = i + 1;
+            flush(&mut buf, count, &mut parts);
             count = 0;
         }
     }
-    flush(&mut buf, first, count, &mut out)?;
+    flush(&mut buf, count, &mut parts);
+    let mut out = Array2::<f64>::zeros((n, k));
+    if !parts.is_empty() {
+        let all = Tensor::cat(&parts, 0).to_device(Device::Cpu).contiguous();
+        let v = Vec::<f64>::try_from(all.flatten(0, -1))
+            .map_err(|e| TrainError::Other(format!("reading scores back from the device: {e}")))?;
+        if v.len() != n * k {
+            return Err(TrainError::Other(format!(
+                "scored {} values for {n} records × {k} labels",
+                v.len()
+            )));
+        }
+        out = Array2::from_shape_vec((n, k), v)
+            .map_err(|e| TrainError::Other(format!("scores: {e}")))?;
+    }
     if let Some(i) = out.iter().position(|v| !v.is_finite()) {
         return Err(TrainError::Other(format!(
             "non-finite probability for record {} label {} (the network produced NaN/Inf)",

@@ -6,24 +6,27 @@
 //! finish); one process and every rank of a data-parallel job run the same code, the rank
 //! logic being the [`Collective`] seam.
 use crate::checkpoint::{
-    self, read_json, write_json, write_together, Preprocessing, Resume, RunDir, RunState,
-    WorldRecord,
+    self, write_json, write_together, Preprocessing, Resume, RunDir, RunState,
 };
 use crate::clt::CltStep;
 use crate::collective::{
-    agree_f64, average_gradients, broadcast_buffers, broadcast_state, context, is_writer, sum_f64,
-    Collective, Single,
+    agree_f64, broadcast_buffers, broadcast_state, context, is_writer, Collective, GradSync, Single,
 };
 use crate::config::TrainConfig;
 use crate::control::{Control, Decision, Stop};
-use crate::data::{mix_seed, Batch, Prepared, Shard, TrainLoader};
+use crate::data::{Batch, Prepared, Shard, TrainLoader};
 use crate::distill::Teacher;
 use crate::error::TrainError;
+use crate::files::{append_line, save_vs};
 use crate::optim::AdamW;
+use crate::profile::{ProfileSteps, StepProfiler};
+pub use crate::run::{config_differences, step_seed};
+use crate::run::{record_world, resolve_resume, resume_state, stop_message};
 use crate::score::score_split_shared;
+use crate::shim::Range;
+use crate::steplog::{StepInfo, StepLog, N_CONTROL};
 use ecg_nn::{EcgNet, ModelSpec};
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -39,6 +42,8 @@ pub struct TrainOptions {
     pub teacher: Option<PathBuf>,
     /// Show progress bars (the CLI sets this; tests leave it off).
     pub progress: bool,
+    /// Record these global steps with libtorch's profiler into `<run>/profile/`.
+    pub profile_steps: Option<ProfileSteps>,
 }
 
 /// How a run ended.
@@ -182,27 +187,6 @@ fn save_model(
     write_json(&RunDir::preprocessing_of(path), prep)
 }
 
-pub(crate) fn save_vs(vs: &nn::VarStore, path: &Path) -> Result<(), TrainError> {
-    let tmp = checkpoint::tmp_path(path);
-    vs.save(&tmp)
-        .map_err(|e| TrainError::torch(path, "saving", e))?;
-    checkpoint::rename(&tmp, path)
-}
-
-/// Appends one JSON line to a `metrics.jsonl`.
-pub(crate) fn append_line(path: &Path, line: &impl Serialize) -> Result<(), TrainError> {
-    let text = serde_json::to_string(line).map_err(|e| TrainError::Json {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| TrainError::io(path, e))?;
-    writeln!(f, "{text}").map_err(|e| TrainError::io(path, e))
-}
-
 /// Trains (or distils, when `cfg.distill` is set) as the config says, in one process.
 pub fn train(cfg: &TrainConfig, opts: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     train_with(cfg, opts, &Single)
@@ -249,17 +233,13 @@ pub struct Trainer<'a> {
     control: Control,
     epoch_losses: Vec<f64>,
     val_aucs: Vec<Option<f64>>,
-}
-
-/// Torch's generator seed for a step: rank 0 draws what one process draws; other ranks
-/// draw their own dropout masks.
-pub fn step_seed(seed: u64, tag: u64, step: usize, rank: usize) -> i64 {
-    let s = mix_seed(seed, &[tag, step as u64]);
-    (if rank == 0 {
-        s
-    } else {
-        mix_seed(s, &[rank as u64])
-    }) as i64
+    /// The steps' loss, non-finite flag and control flags, on the device until read.
+    log: StepLog,
+    /// The control flags agreed by every rank at the last read of [`Trainer::log`].
+    agreed: [bool; N_CONTROL],
+    profiler: StepProfiler,
+    /// Backward and the gradient all-reduce (overlapped by libtorch's DDP engine).
+    sync: GradSync<'a>,
 }
 
 /// The teacher checkpoint of a distillation config (`--teacher` first), checked to exist.
@@ -283,40 +263,6 @@ fn teacher_path(cfg: &TrainConfig, opts: &TrainOptions) -> Result<Option<PathBuf
         )));
     }
     Ok(Some(path))
-}
-
-/// Records the world size and backend in the run folder (rank 0), and says when a resumed
-/// run changed its world size.
-pub(crate) fn record_world(
-    run: &RunDir,
-    coll: &dyn Collective,
-    resume: bool,
-    step: usize,
-) -> Result<(), TrainError> {
-    if !is_writer(coll) {
-        return Ok(());
-    }
-    let previous: Option<WorldRecord> = if resume && run.world().is_file() {
-        Some(read_json(&run.world())?)
-    } else {
-        None
-    };
-    let was_exact = previous.as_ref().is_none_or(|p| p.bit_exact);
-    let (old_world, old_backend) = previous.as_ref().map_or((1, "single".to_string()), |p| {
-        (p.world_size, p.backend.clone())
-    });
-    let rec = WorldRecord::next(previous, coll.world_size(), &coll.backend_name(), step);
-    if resume && was_exact && !rec.bit_exact {
-        tracing::warn!(
-            "{} was trained by {old_world} process(es) ({old_backend}) up to step {step} and \
-             continues with {} ({}): the run is no longer bit-exact (recorded in {})",
-            run.root.display(),
-            coll.world_size(),
-            coll.backend_name(),
-            run.world().display()
-        );
-    }
-    write_json(&run.world(), &rec)
 }
 
 impl<'a> Trainer<'a> {
@@ -365,6 +311,11 @@ impl<'a> Trainer<'a> {
         };
         let total_steps =
             shard.batches_per_epoch(data.train.len(), cfg.train.batch_size)? * cfg.train.epochs;
+        if cfg.train.cudnn_benchmark && device.is_cuda() {
+            tch::Cuda::cudnn_set_benchmark(true);
+        }
+        let run = RunDir::new(&cfg.train.output_dir);
+        let profiler = StepProfiler::new(opts.profile_steps, &run.root, device, is_writer(coll));
         let mut t = Trainer {
             cfg,
             opts,
@@ -376,13 +327,17 @@ impl<'a> Trainer<'a> {
             net,
             teacher,
             opt,
-            run: RunDir::new(&cfg.train.output_dir),
+            run,
             state: RunState::default(),
             shard,
             total_steps,
             control: Control::new(&cfg.train, coll.rank()),
             epoch_losses: Vec::new(),
             val_aucs: Vec::new(),
+            log: StepLog::new(device, coll.world_size()),
+            agreed: [false; N_CONTROL],
+            profiler,
+            sync: GradSync::new(coll, cfg.train.overlap_grad_sync, cfg.train.bucket_mb),
         };
         t.open_run()?;
         let mut stores = vec![&t.vs];
@@ -458,17 +413,28 @@ impl<'a> Trainer<'a> {
             },
         };
         let per_epoch = self.total_steps / self.cfg.train.epochs;
-        for batch in loader {
+        let mut loader = loader;
+        while loader.remaining() > 0 {
             let step = self.state.global_step;
-            let decision = self
-                .step(&batch?, epoch, &mut sums)
+            self.profiler.begin_step(step)?;
+            let batch = {
+                let _r = Range::new("ecg::data_wait");
+                loader
+                    .next()
+                    .map(|b| b.and_then(|mut b| b.ready().map(|()| b)))
+            };
+            let Some(batch) = batch else { break };
+            self.step(&batch?, epoch, &mut sums)
                 .map_err(|e| context(self.coll, &format!("step {step}"), e))?;
+            self.profiler.end_step(step)?;
             self.show_progress(&span, epoch, &sums, started);
+            let decision = self.read_and_decide(&mut sums, loader.remaining() == 0)?;
             if let Some(stop) = self.after_step(decision, per_epoch, &sums, started)? {
                 return Ok(Some(stop));
             }
         }
         drop(enter);
+        self.read_log(&mut sums)?;
         let auc = self.validate()?;
         self.end_epoch(epoch, auc, &sums, started)?;
         Ok(None)
@@ -525,6 +491,9 @@ impl<'a> Trainer<'a> {
             return;
         }
         span.pb_inc(1);
+        if sums.steps == 0 {
+            return;
+        }
         let secs = sums.seconds + started.elapsed().as_secs_f64();
         let rate = sums.records as f64 / secs.max(1e-9);
         span.pb_set_message(&format!(
@@ -536,9 +505,9 @@ impl<'a> Trainer<'a> {
         ));
     }
 
-    /// The losses of one batch: (total, (task, kd, feature, clt) when distilling, CLT's
-    /// step for the bank update).
-    fn forward(&self, batch: &Batch) -> (Tensor, Option<[f64; 4]>, Option<CltStep>) {
+    /// The losses of one batch: (total, its parts (task, kd, feature[, clt]) when
+    /// distilling, CLT's step for the bank update). Nothing is read to the host.
+    fn forward(&self, batch: &Batch) -> (Tensor, Vec<Tensor>, Option<CltStep>) {
         let l = crate::distill::forward(
             self.net.as_ref(),
             self.teacher.as_ref(),
@@ -549,47 +518,57 @@ impl<'a> Trainer<'a> {
         (l.total, l.parts, l.clt)
     }
 
-    /// One optimizer step on this rank's batch: rank 0's buffers, forward, the loss
-    /// averaged over ranks (a non-finite one stops every rank), backward, gradients
-    /// averaged over ranks, clipping + AdamW, CLT's bank update with every rank's batch.
-    fn step(
-        &mut self,
-        batch: &Batch,
-        epoch: usize,
-        sums: &mut Sums,
-    ) -> Result<Decision, TrainError> {
+    /// One optimizer step on this rank's batch, with no host sync: rank 0's buffers (when
+    /// `train.broadcast_buffers`), forward, backward, the step's one collective (gradients,
+    /// loss parts, non-finite and control flags: [`reduce_step`]), clipping + AdamW (skipped
+    /// on the device when some rank's loss is not finite), CLT's bank update with every
+    /// rank's batch. The loss is read every `train.log_every` steps ([`Trainer::read_log`]).
+    fn step(&mut self, batch: &Batch, epoch: usize, sums: &mut Sums) -> Result<(), TrainError> {
         let (cfg, coll) = (self.cfg, self.coll);
         let step = self.state.global_step;
         sums.lr = cfg.schedule.lr(cfg.optim.lr, step, self.total_steps);
         // Dropout etc. draw from torch's global generator: reseed per step so a resumed
         // run draws exactly what the uninterrupted one drew.
         tch::manual_seed(step_seed(cfg.train.seed, 3, step, coll.rank()));
-        broadcast_buffers(coll, &[&self.vs])?;
-        let (loss, parts, clt_step) = match cfg.train.autocast.then_some(cfg.train.autocast_dtype) {
-            Some(dtype) => crate::precision::autocast(self.device, dtype, || self.forward(batch))?,
-            None => self.forward(batch),
-        };
-        let p = parts.unwrap_or_default();
-        // The loss parts, then the control's flags (stop, checkpoint due) in the same
-        // reduction: every rank reads the same decision.
-        let mut values = [loss.double_value(&[]), p[0], p[1], p[2], p[3], 0.0, 0.0];
-        self.control.offer(&mut values[5..], Instant::now());
-        mean_over_ranks(coll, &mut values, "averaging the loss")?;
-        let decision = self.control.agree(&values[5..], step + 1);
-        if !values[0].is_finite() {
-            return Err(TrainError::NonFinite {
-                value: values[0],
-                epoch: epoch + 1,
-                step,
-                batch: batch.index,
-            });
+        if cfg.train.broadcast_buffers {
+            broadcast_buffers(coll, &[&self.vs])?;
         }
-        self.opt.zero_grad();
-        loss.backward();
+        // This rank's control flags (stop, timed checkpoint due) ride in the step log's
+        // reserved control slots, reduced with the gradients in the step's one collective.
+        self.control.offer_to(&mut self.log, Instant::now());
+        let (loss, values, clt_step) = {
+            let _r = Range::new("ecg::forward");
+            let (loss, parts, clt_step) =
+                match cfg.train.autocast.then_some(cfg.train.autocast_dtype) {
+                    Some(dtype) => {
+                        crate::precision::autocast(self.device, dtype, || self.forward(batch))?
+                    }
+                    None => self.forward(batch),
+                };
+            let values = self.log.values(&loss, &parts);
+            (loss, values, clt_step)
+        };
+        {
+            let _r = Range::new("ecg::backward");
+            self.opt.zero_grad()?;
+            self.sync.backward(&loss, &self.opt.params(), &values)?;
+        }
         let sync = Instant::now();
-        average_gradients(coll, &self.opt.params())?;
+        {
+            let _r = Range::new("ecg::grad_sync");
+            self.sync.after_backward(&self.opt.params(), &values)?;
+        }
         sums.sync_seconds += sync.elapsed().as_secs_f64();
-        self.opt.step(sums.lr);
+        {
+            let _r = Range::new("ecg::optimizer");
+            let info = StepInfo {
+                step,
+                epoch,
+                batch: batch.index,
+            };
+            let bad = self.log.record(&values, info);
+            let _norm = self.opt.step(sums.lr, Some(&bad))?;
+        }
         if let (Some(t), Some(st)) = (&self.teacher, &clt_step) {
             if let Some(c) = t.clt() {
                 c.update_shared(st, coll)?;
@@ -597,16 +576,56 @@ impl<'a> Trainer<'a> {
         }
         self.state.global_step += 1;
         self.state.steps_into_epoch += 1;
-        sums.loss += values[0];
-        if parts.is_some() {
-            sums.task += values[1];
-            sums.kd += values[2];
-            sums.feature += values[3];
-            sums.clt += values[4];
-        }
-        sums.steps += 1;
         sums.records += batch.x.size()[0] as usize * coll.world_size();
-        Ok(decision)
+        Ok(())
+    }
+
+    /// After a step that brings the run to `global_step` steps: reads the step log when it
+    /// is due — every `train.log_every` steps, at the epoch's last step (`last`), before a
+    /// step checkpoint (`train.checkpoint_every_steps`) or `train.stop_after_steps` — and
+    /// decides from the control flags read. These steps are known to every rank without a
+    /// read, so every rank reads, and decides, at the same step.
+    fn read_and_decide(&mut self, sums: &mut Sums, last: bool) -> Result<Decision, TrainError> {
+        let step = self.state.global_step;
+        let step_due = self.control.step_checkpoint_due(step);
+        let stop_after = self.cfg.train.stop_after_steps == Some(step);
+        let mut flags = [false; N_CONTROL];
+        if step % self.cfg.train.log_every == 0 || last || step_due || stop_after {
+            self.read_log(sums)?;
+            flags = self.agreed;
+        }
+        Ok(self.control.decide(&flags, step))
+    }
+
+    /// Reads the steps' losses and flags from the device into `sums` (a non-finite loss is
+    /// the error that names its first step) and keeps the control flags every rank agreed on.
+    fn read_log(&mut self, sums: &mut Sums) -> Result<(), TrainError> {
+        if self.log.pending() == 0 {
+            return Ok(());
+        }
+        let w = {
+            let _r = Range::new("ecg::log_read");
+            self.log.read()?
+        };
+        sums.loss += w.parts[0];
+        sums.task += w.parts[1];
+        sums.kd += w.parts[2];
+        sums.feature += w.parts[3];
+        sums.clt += w.parts[4];
+        sums.steps += w.steps;
+        self.agreed = w.control;
+        Ok(())
+    }
+
+    /// The control flags (see [`crate::steplog::slots::CONTROL`]) every rank agreed on at
+    /// the last read; [`Trainer::raise_control`] raises one for the next step.
+    pub fn control(&self) -> [bool; N_CONTROL] {
+        self.agreed
+    }
+
+    /// Raises control flag `i` (`< N_CONTROL`) in this rank's next step.
+    pub fn raise_control(&mut self, i: usize) {
+        self.log.raise(i);
     }
 
     /// Validation macro-AUC, scored across the ranks and gathered
@@ -744,7 +763,8 @@ impl<'a> Trainer<'a> {
     }
 
     /// Waits for every rank (rank 0's files are then written) and reports.
-    pub fn finish(self, stop: Option<Stop>) -> Result<TrainOutcome, TrainError> {
+    pub fn finish(mut self, stop: Option<Stop>) -> Result<TrainOutcome, TrainError> {
+        self.profiler.stop()?;
         self.coll
             .barrier()
             .map_err(|e| context(self.coll, "final barrier", e))?;
@@ -757,163 +777,6 @@ impl<'a> Trainer<'a> {
             stop,
         })
     }
-}
-
-/// Replaces `values` by their mean over the ranks (unchanged for one rank).
-pub(crate) fn mean_over_ranks(
-    coll: &dyn Collective,
-    values: &mut [f64],
-    what: &str,
-) -> Result<(), TrainError> {
-    if coll.world_size() == 1 {
-        return Ok(());
-    }
-    sum_f64(coll, values, what)?;
-    for v in values.iter_mut() {
-        *v /= coll.world_size() as f64;
-    }
-    Ok(())
-}
-
-/// Whether this invocation continues the run in `run`: `--resume auto` continues when
-/// rank 0 finds a saved state there (its answer is every rank's).
-pub(crate) fn resolve_resume(
-    resume: Resume,
-    run: &RunDir,
-    coll: &dyn Collective,
-) -> Result<bool, TrainError> {
-    if resume != Resume::Auto {
-        return Ok(resume == Resume::Yes);
-    }
-    let mut found = [f64::from(u8::from(resume.continues(run)))];
-    agree_f64(coll, &mut found, "agreeing whether to resume")?;
-    let found = found[0] > 0.0;
-    if found {
-        tracing::info!(
-            "--resume auto: continuing the run in {}",
-            run.root.display()
-        );
-    } else {
-        tracing::info!(
-            "--resume auto: no saved run in {}; starting one",
-            run.root.display()
-        );
-    }
-    Ok(found)
-}
-
-/// Says (rank 0 at INFO, the others at WARN so that their rank is seen agreeing) where a
-/// run stopped and how to continue it.
-pub(crate) fn stop_message(coll: &dyn Collective, stop: &Stop, step: usize, run: &RunDir) {
-    let msg = format!(
-        "stopped by {} after step {step}; last checkpoint written in {}; the same command \
-         with --resume auto continues it",
-        stop.describe(),
-        run.root.display()
-    );
-    if coll.rank() == 0 {
-        tracing::info!("{msg}");
-    } else {
-        tracing::warn!("{msg}");
-    }
-}
-
-/// The state a `--resume` continues from: the folder must hold a saved state, and `cfg`
-/// must equal the run's saved config (see [`check_resume_config`]).
-pub(crate) fn resume_state(run: &RunDir, cfg: &TrainConfig) -> Result<RunState, TrainError> {
-    if !run.state().is_file() {
-        return Err(TrainError::Checkpoint {
-            path: run.state(),
-            msg: "--resume: no saved state in this run folder".into(),
-        });
-    }
-    check_resume_config(&run.config(), cfg)?;
-    read_json(&run.state())
-}
-
-/// Keys that may change between a run and its `--resume` without changing its results.
-const RESUME_MAY_CHANGE: &[&str] = &[
-    "train.stop_after_steps",
-    "train.checkpoint_every_steps",
-    "train.checkpoint_every_minutes",
-    "train.device",
-    "data.workers",
-    "data.prefetch",
-];
-
-/// Every dotted key whose value differs between two configs (absent counts as differing).
-pub fn config_differences(a: &TrainConfig, b: &TrainConfig) -> Result<Vec<String>, TrainError> {
-    fn flatten(
-        prefix: &str,
-        v: &toml::Value,
-        out: &mut std::collections::BTreeMap<String, String>,
-    ) {
-        match v {
-            toml::Value::Table(t) => {
-                for (k, x) in t {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    flatten(&key, x, out);
-                }
-            }
-            other => {
-                out.insert(prefix.to_string(), other.to_string());
-            }
-        }
-    }
-    let table = |c: &TrainConfig| -> Result<_, TrainError> {
-        let v: toml::Value = toml::from_str(&c.to_toml()?)
-            .map_err(|e| TrainError::Other(format!("re-reading a serialised config: {e}")))?;
-        let mut m = std::collections::BTreeMap::new();
-        flatten("", &v, &mut m);
-        Ok(m)
-    };
-    let (ta, tb) = (table(a)?, table(b)?);
-    let keys: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
-    Ok(keys
-        .into_iter()
-        .filter(|k| ta.get(*k) != tb.get(*k))
-        .filter(|k| {
-            !RESUME_MAY_CHANGE
-                .iter()
-                .any(|m| k.as_str() == *m || k.starts_with(&format!("{m}.")))
-        })
-        .map(|k| {
-            format!(
-                "{k} ({} → {})",
-                ta.get(k).map_or("absent", String::as_str),
-                tb.get(k).map_or("absent", String::as_str)
-            )
-        })
-        .collect())
-}
-
-/// `--resume` continues the run that is in the folder, not another one: the config must
-/// equal the saved one except for keys that do not change results.
-fn check_resume_config(saved: &Path, cfg: &TrainConfig) -> Result<(), TrainError> {
-    if !saved.is_file() {
-        return Err(TrainError::Checkpoint {
-            path: saved.to_path_buf(),
-            msg: "--resume: the run's config.toml is missing".into(),
-        });
-    }
-    let text = std::fs::read_to_string(saved).map_err(|e| TrainError::io(saved, e))?;
-    let old = TrainConfig::from_toml(&text, saved)?;
-    let diffs = config_differences(&old, cfg)?;
-    if diffs.is_empty() {
-        return Ok(());
-    }
-    Err(TrainError::Checkpoint {
-        path: saved.to_path_buf(),
-        msg: format!(
-            "--resume with a config that differs from the run's: {}; resume with the run's \
-             config or start a new train.output_dir",
-            diffs.join(", ")
-        ),
-    })
 }
 
 fn save_last(

@@ -4,7 +4,7 @@
 //! The parent test launches this test binary twice under `torchrun --no-python`; each copy
 //! runs the ignored test `rank_of_one_step` as one rank and writes its gradients and updated
 //! weights. Every child is bounded by a deadline (killed past it), never timed.
-use ecg_train::collective::{average_gradients, broadcast_state};
+use ecg_train::collective::{broadcast_state, reduce_step};
 use ecg_train::data::Shard;
 use ecg_train::optim::{AdamW, AdamWConfig};
 use std::collections::BTreeMap;
@@ -99,7 +99,7 @@ fn reference() -> BTreeMap<String, Tensor> {
     let mut sum: BTreeMap<String, Tensor> = BTreeMap::new();
     for rank in 0..2 {
         let r = rows(Shard { rank, world: 2 });
-        opt.zero_grad();
+        opt.zero_grad().expect("zero_grad");
         loss(&m, &x.index_select(0, &r), &y.index_select(0, &r)).backward();
         for (name, t) in vs.trainable_variables().iter().enumerate() {
             let g = t.grad().copy();
@@ -113,7 +113,7 @@ fn reference() -> BTreeMap<String, Tensor> {
             t.grad().copy_(&(&sum[&i.to_string()] / 2.0));
         }
     });
-    opt.step(0.05);
+    let _ = opt.step(0.05, None).expect("step");
     snapshot(&vs)
 }
 
@@ -229,10 +229,17 @@ fn rank_of_one_step() {
     let mut opt = optimizer(&vs);
     let (x, y) = batch();
     let r = rows(shard);
-    opt.zero_grad();
+    opt.zero_grad().expect("zero_grad");
     loss(&m, &x.index_select(0, &r), &y.index_select(0, &r)).backward();
-    average_gradients(&pg, &opt.params()).expect("average");
-    opt.step(0.05);
+    // The trainer's one collective: gradients and the step's loss vector together.
+    let values = Tensor::ones([10], (Kind::Float, Device::Cpu));
+    reduce_step(&pg, &opt.params(), &values).expect("reduce");
+    assert_eq!(
+        Vec::<f32>::try_from(&values).expect("values"),
+        vec![2.0; 10],
+        "the loss vector is summed over the 2 ranks"
+    );
+    let _ = opt.step(0.05, None).expect("step");
     let snap: Vec<(String, Tensor)> = snapshot(&vs).into_iter().collect();
     Tensor::write_safetensors(&snap, out.join(format!("rank{}.safetensors", shard.rank)))
         .expect("write");

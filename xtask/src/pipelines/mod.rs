@@ -222,7 +222,7 @@ pub fn run(root: &Path, ecg: &Path, plan: &Plan, opts: &Options) -> Result<PathB
             "profile": "quick",
             "tasks": tasks,
             "models": plan.models.iter().map(|m| m.dir).collect::<Vec<_>>(),
-            "device": opts.device,
+            "device": opts.device_label(),
             "seed": opts.seed,
             "nproc": opts.nproc.unwrap_or(1),
         }),

@@ -122,6 +122,10 @@ pub enum Cmd {
         /// Override train.output_dir.
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -139,6 +143,10 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -158,6 +166,10 @@ pub enum Cmd {
         device: Option<DeviceArg>,
         #[arg(long)]
         output_dir: Option<PathBuf>,
+        /// Record global steps A..B (B excluded) with libtorch's profiler into
+        /// <run>/profile/ (trace.json, summary.json); see docs/profiling.md.
+        #[arg(long, value_name = "A:B")]
+        profile_steps: Option<ecg_train::profile::ProfileSteps>,
         #[command(flatten)]
         dist: DistArgs,
     },
@@ -267,6 +279,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
@@ -288,6 +301,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 resume: resume_mode(resume),
                 teacher: None,
                 progress: group.rank() == 0,
+                profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("training with {}", config.display()))?;
@@ -298,15 +312,21 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
             install_signals()?;
             let group = dist.join(&cfg)?;
             let rank = group.rank();
-            let o =
-                ecg_train::lcd::pretrain_with(&cfg, resume_mode(resume), rank == 0, group.as_ref())
-                    .with_context(|| format!("LCD pretraining with {}", config.display()))?;
+            let o = ecg_train::lcd::pretrain_with(
+                &cfg,
+                resume_mode(resume),
+                rank == 0,
+                profile_steps,
+                group.as_ref(),
+            )
+            .with_context(|| format!("LCD pretraining with {}", config.display()))?;
             stopped_exit(o.stop.as_ref())?;
             if rank == 0 {
                 eprintln!(
@@ -322,6 +342,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
             resume,
             device,
             output_dir,
+            profile_steps,
             dist,
         } => {
             let cfg = load_config(&config, device, output_dir)?;
@@ -340,6 +361,7 @@ pub fn run(cmd: Cmd) -> Result<()> {
                 resume: resume_mode(resume),
                 teacher,
                 progress: group.rank() == 0,
+                profile_steps,
             };
             let o = ecg_train::train_with(&cfg, &opts, group.as_ref())
                 .with_context(|| format!("distilling with {}", config.display()))?;
