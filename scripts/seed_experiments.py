@@ -66,6 +66,13 @@ PLANS = {
         model("student_lead1_mvkt_w0.02", "student-lead1-mvkt.toml", distill=True, leads=["I"], **B15, **clt(0.02)),
         model("student_lead1_mvkt_w0", "student-lead1-mvkt.toml", distill=True, leads=["I"], **B15, **clt(0.0)),
     ],
+    # Over more seeds: lead-I alone, MKD only (w = 0, chosen on validation by p2-sweep15 on
+    # seed 1) and the paper's w = 0.4, at the screening's budget.
+    "p2-confirm": [
+        model("student_lead1", "student.toml", leads=["I"], **B15),
+        model("student_lead1_mvkt_w0", "student-lead1-mvkt.toml", distill=True, leads=["I"], **B15, **clt(0.0)),
+        model("student_lead1_mvkt", "student-lead1-mvkt.toml", distill=True, leads=["I"], calibrate=True, **B15),
+    ],
     # Priority 3: the teacher's ablations at the teacher's budget.
     "p3-backbone": [
         model("teacher_backbone", "teacher.toml", **B, **{"model.preset": "teacher-backbone"}),
