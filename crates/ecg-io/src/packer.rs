@@ -119,11 +119,7 @@ impl Prep {
 /// Crops (keeps the first `len` samples) or zero-pads at the end each lead of a row-major
 /// `[leads, samples]` buffer to `len` samples.
 pub fn fit_length(data: &[f32], samples: usize, len: usize) -> Vec<f32> {
-    let leads = if samples == 0 {
-        0
-    } else {
-        data.len() / samples
-    };
+    let leads = data.len().checked_div(samples).unwrap_or(0);
     let mut out = vec![0f32; leads * len];
     let keep = len.min(samples);
     for l in 0..leads {

@@ -104,11 +104,9 @@ impl Sha256Sums {
             if line.trim().is_empty() {
                 continue;
             }
-            let (hex, rest) = line
-                .split_once(|c: char| c == ' ' || c == '\t')
-                .ok_or_else(|| {
-                    IoError::parse(path, line_no, "path", "no file name after the digest")
-                })?;
+            let (hex, rest) = line.split_once([' ', '\t']).ok_or_else(|| {
+                IoError::parse(path, line_no, "path", "no file name after the digest")
+            })?;
             let digest: Sha256Digest = hex
                 .parse()
                 .map_err(|msg: String| IoError::parse(path, line_no, "sha256", msg))?;

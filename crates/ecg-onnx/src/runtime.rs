@@ -186,15 +186,7 @@ impl OnnxModel {
                 .input_len
                 .map_or("samples".to_string(), |m| m.to_string());
             return Err(OnnxError::InputShape {
-                got: vec![
-                    batch,
-                    if batch * len > 0 {
-                        x.len() / (batch * len)
-                    } else {
-                        0
-                    },
-                    len,
-                ],
+                got: vec![batch, x.len().checked_div(batch * len).unwrap_or(0), len],
                 expected: format!("[batch, {leads}, {l}]"),
             });
         }

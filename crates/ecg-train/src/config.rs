@@ -629,9 +629,8 @@ impl TrainConfig {
                 return bad("lcd.gamma", "gamma and off_diagonal must be non-negative");
             }
             // Range checks written so that NaN fails them too.
-            if !((0.0..=1.0).contains(&l.crop_min) && l.crop_min > 0.0)
-                || !(0.0..=1.0).contains(&l.time_out)
-            {
+            let crop_ok = (0.0..=1.0).contains(&l.crop_min) && l.crop_min > 0.0;
+            if !(crop_ok && (0.0..=1.0).contains(&l.time_out)) {
                 return bad("lcd", "crop_min in (0, 1], time_out in [0, 1]");
             }
         }
