@@ -142,6 +142,7 @@ fn one_run_gets_verdicts_from_a_paired_bootstrap() {
         "{md}"
     );
     assert!(md.contains("seed 7, paired bootstrap over 300 test records, 1000 resamples"));
+    assert!(md.contains("**One training seed.**"), "single-seed caution");
     let auc = "macro-AUC";
     assert_eq!(
         verdict(&md, "teacher − student (no KD)", auc),

@@ -984,10 +984,30 @@ pub fn section(run: &Path, runs: &Runs, tasks: &[&str], data: &str) -> Result<St
         "![paired differences with intervals](claims.svg)\n\n".to_string()
     };
     Ok(format!(
-        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n\
+        "## Claims\n\nEach paper's claim, tested on this run. Data: {data}.\n\n{}\
          Verdicts per claim (how many rows of the table below reach each):\n\n{summary}{}{t}{figure}",
+        one_seed_caution(&rows),
         rule_text()
     ))
+}
+
+/// A warning above the verdicts when some rest on one training seed: its bootstrap interval
+/// holds the seed fixed, and another seed can move a difference by more than the interval.
+fn one_seed_caution(rows: &[Row]) -> &'static str {
+    let one_seed = rows.iter().any(|r| {
+        r.evidence
+            .as_ref()
+            .is_some_and(|e| matches!(e.source, Source::Bootstrap { .. }))
+    });
+    if one_seed {
+        "**One training seed.** The verdicts below that rest on one run use a paired bootstrap \
+         over its test records: it measures the test sample, not the training seed, and a \
+         different seed can move a difference by more than that interval (on the demo's \
+         benchmark KD − no KD varied with a standard deviation of 0.022 over seeds; \
+         docs/results.md). For a claim, read a run over seeds (`--seeds 3`).\n\n"
+    } else {
+        ""
+    }
 }
 
 #[cfg(test)]
