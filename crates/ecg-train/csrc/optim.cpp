@@ -9,6 +9,7 @@
 // catches every C++ exception and reports it as a malloc'd message through `err`, freed by
 // ecg_optim_free_str.
 #include <ATen/ATen.h>
+#include "guarded.h"
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -19,24 +20,13 @@
 
 namespace {
 
+using ecg_shim::guarded;
+
 std::vector<at::Tensor> list_of(void** ts, size_t n) {
   std::vector<at::Tensor> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) out.push_back(*static_cast<at::Tensor*>(ts[i]));
   return out;
-}
-
-template <typename F>
-int guarded(char** err, F&& f) {
-  try {
-    f();
-    return 0;
-  } catch (const std::exception& e) {
-    *err = strdup(e.what());
-  } catch (...) {
-    *err = strdup("unknown C++ exception");
-  }
-  return -1;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // Error strings are malloc'd and freed by ecg_optim_free_str (csrc/optim.cpp).
 #include <ATen/record_function.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
+#include "guarded.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -12,21 +13,10 @@
 
 namespace {
 
+using ecg_shim::guarded;
+
 namespace prof = torch::autograd::profiler;
 namespace impl = torch::profiler::impl;
-
-template <typename F>
-int guarded(char** err, F&& f) {
-  try {
-    f();
-    return 0;
-  } catch (const std::exception& e) {
-    *err = strdup(e.what());
-  } catch (...) {
-    *err = strdup("unknown C++ exception");
-  }
-  return -1;
-}
 
 std::set<impl::ActivityType> activities(bool cuda) {
   std::set<impl::ActivityType> a{impl::ActivityType::CPU};

@@ -11,8 +11,9 @@
 // or machine without CUDA the functions are never called (the CPU path does not upload).
 //
 // Tensors cross as tch's raw tensor pointers (each an at::Tensor*); every function catches
-// every C++ exception and reports it through `err` (freed by ecg_stream_free_str).
+// every C++ exception and reports it through `err` (guarded.h).
 #include <ATen/ATen.h>
+#include "guarded.h"
 #include <c10/core/Event.h>
 #include <c10/core/Stream.h>
 #include <c10/core/StreamGuard.h>
@@ -25,28 +26,13 @@
 
 namespace {
 
-template <typename F>
-int guarded(char** err, F&& f) {
-  try {
-    f();
-    return 0;
-  } catch (const c10::Error& e) {
-    *err = strdup(e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    *err = strdup(e.what());
-  } catch (...) {
-    *err = strdup("unknown C++ exception");
-  }
-  return -1;
-}
+using ecg_shim::guarded;
 
 at::Tensor& tensor_at(void* p) { return *static_cast<at::Tensor*>(p); }
 
 }  // namespace
 
 extern "C" {
-
-void ecg_stream_free_str(char* s) { std::free(s); }
 
 // Copies the `n` CPU tensors `hosts` to CUDA device `device_index` on this thread's copy
 // stream: `outs[i]` receives a new at::Tensor* on the device, `*event` a new c10::Event

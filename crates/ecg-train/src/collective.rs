@@ -379,15 +379,16 @@ impl<'a> GradSync<'a> {
     }
 
     /// `loss.backward()`, with the gradients averaged and `values` summed over the ranks
-    /// when the DDP engine runs; otherwise [`GradSync::after_backward`] does it.
+    /// when the DDP engine runs; otherwise [`GradSync::after_backward`] does it. `params`
+    /// (the optimizer's) is called only in a data-parallel process's first step.
     pub fn backward(
         &mut self,
         loss: &Tensor,
-        params: &[Tensor],
+        params: impl FnOnce() -> Vec<Tensor>,
         values: &Tensor,
     ) -> Result<(), TrainError> {
         if self.order.is_none() && self.coll.world_size() > 1 {
-            let order = ecg_dist::forward_order(loss, params).map_err(|e| {
+            let order = ecg_dist::forward_order(loss, &params()).map_err(|e| {
                 TrainError::Other(format!("reading the autograd graph's parameter order: {e}"))
             })?;
             self.order = Some(order);
@@ -404,20 +405,21 @@ impl<'a> GradSync<'a> {
         }
     }
 
-    /// After [`GradSync::backward`]: the plain all-reduce when the DDP engine did not run,
-    /// and the engine made for the next steps.
-    pub fn after_backward(&mut self, params: &[Tensor], values: &Tensor) -> Result<(), TrainError> {
+    /// After [`GradSync::backward`]: the plain all-reduce over the parameters in forward
+    /// order when the DDP engine did not run (nothing for one process), and the engine made
+    /// for the next steps.
+    pub fn after_backward(&mut self, values: &Tensor) -> Result<(), TrainError> {
         if self.reducer.is_some() {
             return Ok(());
         }
-        let params = self.order.as_deref().unwrap_or(params);
+        let params = self.order.as_deref().unwrap_or_default();
         reduce_step(self.coll, params, values)?;
         let with_grad: Vec<Tensor> = params
             .iter()
             .filter(|p| p.grad().defined())
             .map(Tensor::shallow_clone)
             .collect();
-        if self.overlap && !with_grad.is_empty() && same_kind(&grads_of(params), values) {
+        if self.overlap && !with_grad.is_empty() && same_kind(&grads_of(&with_grad), values) {
             self.reducer = self
                 .coll
                 .grad_reducer(&with_grad, self.bucket_bytes)

@@ -366,11 +366,11 @@ pub fn pretrain_with(
             {
                 let _r = Range::new("ecg::backward");
                 opt.zero_grad()?;
-                sync.backward(&loss, &opt.params(), &values)?;
+                sync.backward(&loss, || opt.params(), &values)?;
             }
             {
                 let _r = Range::new("ecg::grad_sync");
-                sync.after_backward(&opt.params(), &values)?;
+                sync.after_backward(&values)?;
             }
             {
                 let _r = Range::new("ecg::optimizer");

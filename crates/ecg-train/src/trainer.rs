@@ -551,12 +551,12 @@ impl<'a> Trainer<'a> {
         {
             let _r = Range::new("ecg::backward");
             self.opt.zero_grad()?;
-            self.sync.backward(&loss, &self.opt.params(), &values)?;
+            self.sync.backward(&loss, || self.opt.params(), &values)?;
         }
         let sync = Instant::now();
         {
             let _r = Range::new("ecg::grad_sync");
-            self.sync.after_backward(&self.opt.params(), &values)?;
+            self.sync.after_backward(&values)?;
         }
         sums.sync_seconds += sync.elapsed().as_secs_f64();
         {
